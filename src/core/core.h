@@ -1,0 +1,97 @@
+/*
+** core.h: the pieces every tarn module shares: status codes, the error value
+** that carries a user-facing message, a bounded growable byte buffer, hashing
+** and small string helpers.
+**
+** Errors are values. A function that can fail returns an int status
+** (TARN_OK on success) and, on failure, fills the caller's tarn_error with a
+** message that says what failed, on which object, and what to do. Only cli/
+** prints.
+*/
+#ifndef TARN_CORE_H
+#define TARN_CORE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TARN_VERSION "0.1.0"
+
+/* Status codes. Every fallible function returns one of these. */
+enum tarn_status {
+    TARN_OK = 0,
+    TARN_ERR_INVALID,     /* bad input or argument (a usage problem) */
+    TARN_ERR_NOTFOUND,    /* object, bucket, file or column does not exist */
+    TARN_ERR_EXISTS,      /* already exists */
+    TARN_ERR_NOTEMPTY,    /* bucket (or folder) still holds objects */
+    TARN_ERR_IO,          /* operating-system I/O failure */
+    TARN_ERR_NOMEM,       /* allocation failed */
+    TARN_ERR_CORRUPT,     /* input is malformed (bad CSV row, bad Parquet) */
+    TARN_ERR_UNSUPPORTED, /* a feature tarn does not implement */
+    TARN_ERR_LIMIT,       /* a size or memory limit was exceeded */
+    TARN_ERR_ACCESS,      /* denied by policy or permissions */
+    TARN_ERR_INTERNAL     /* a bug in tarn */
+};
+
+#define TARN_ERROR_MAX 1024
+
+/* An error: a status and a message a user can act on. Zero-initialize it. */
+typedef struct tarn_error {
+    int code;
+    char msg[TARN_ERROR_MAX];
+} tarn_error;
+
+/* Fill err (if not NULL) with code and a printf-style message; returns code
+** so callers can write `return tarn_error_set(err, TARN_ERR_IO, ...)`. */
+int tarn_error_set(tarn_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Like tarn_error_set, appending ": strerror(errnum)". */
+int tarn_error_errno(tarn_error *err, int code, int errnum, const char *fmt,
+                     ...) __attribute__((format(printf, 4, 5)));
+
+/* Prefix an existing message with more context ("reading 'x': <old>"). */
+void tarn_error_prefix(tarn_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Short name of a status code ("InvalidArgument", "NotFound", ...). */
+const char *tarn_status_name(int code);
+
+/* Allocation that never returns NULL: on failure it prints and exits 1.
+** Used where an out-of-memory condition cannot be reported usefully. */
+void *tarn_xmalloc(size_t n);
+void *tarn_xcalloc(size_t n, size_t size);
+void *tarn_xrealloc(void *p, size_t n);
+char *tarn_xstrdup(const char *s);
+char *tarn_xstrndup(const char *s, size_t n);
+char *tarn_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable byte buffer with a hard size limit (0 = no limit beyond
+** SIZE_MAX/2). Contents are always NUL-terminated past len. */
+typedef struct tarn_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    size_t limit;
+} tarn_buf;
+
+void tarn_buf_init(tarn_buf *b, size_t limit);
+void tarn_buf_free(tarn_buf *b);
+void tarn_buf_reset(tarn_buf *b);
+/* Append n bytes; returns TARN_ERR_LIMIT if the limit would be passed
+** (the buffer is unchanged then). */
+int tarn_buf_append(tarn_buf *b, const void *p, size_t n);
+int tarn_buf_appendf(tarn_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int tarn_buf_putc(tarn_buf *b, char c);
+
+/* 64-bit hash of n bytes (fast, non-cryptographic, seeded). */
+uint64_t tarn_hash64(const void *p, size_t n, uint64_t seed);
+
+/* MD5 of a file's content as 32 lower-case hex chars + NUL in out. */
+int tarn_md5_file(const char *path, char out[33], tarn_error *err);
+
+/* Number of worker threads to use by default (online CPUs, at least 1). */
+int tarn_cpu_count(void);
+
+#endif

@@ -1,0 +1,119 @@
+/*
+** store.h: the object store: buckets of objects named by s3://bucket/key,
+** with S3's rules and semantics. The `fs` backend keeps bucket b's objects
+** as files under <home>/buckets/b/<key>; later backends (real S3) implement
+** the same calls.
+**
+** Contracts (DESIGN.md, "Objects"): keys are validated (no empty, "." or
+** ".." segment, no NUL, at most 1024 bytes) so a key can never name a path
+** outside its bucket; a put is atomic (temp file, fsync, rename); list
+** returns keys in byte order with prefix, delimiter and start-after, in
+** pages of at most 1000.
+*/
+#ifndef TARN_STORE_H
+#define TARN_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "core/core.h"
+
+#define TARN_KEY_MAX 1024
+#define TARN_LIST_PAGE_MAX 1000
+
+typedef struct tarn_store tarn_store;
+
+/* Parsed s3://bucket/key. key may be "" (a bucket or the whole bucket). */
+typedef struct tarn_uri {
+    char bucket[64];
+    char key[TARN_KEY_MAX + 1];
+} tarn_uri;
+
+/* True if s starts with "s3://". */
+bool tarn_is_s3_uri(const char *s);
+/* Parse s3://bucket[/key]. Validates the bucket name and (if non-empty) the
+** key; a trailing '/' is kept in key (a prefix). Errors name the URI and
+** the rule it breaks. */
+int tarn_uri_parse(const char *s, tarn_uri *out, tarn_error *err);
+/* S3 bucket-name rules: 3-63 chars, [a-z0-9.-], starts and ends with a
+** letter or digit, no "..", not an IP address. */
+int tarn_bucket_name_check(const char *name, tarn_error *err);
+/* Key rules above; allow_prefix accepts a trailing '/' (prefix, not key). */
+int tarn_key_check(const char *key, bool allow_prefix, tarn_error *err);
+
+/* Open the store under home (created if missing). */
+int tarn_store_open(tarn_store **out, const char *home, tarn_error *err);
+void tarn_store_close(tarn_store *st);
+const char *tarn_store_home(const tarn_store *st);
+
+typedef struct tarn_bucket_info {
+    char name[64];
+    time_t created;
+} tarn_bucket_info;
+
+int tarn_bucket_create(tarn_store *st, const char *bucket, tarn_error *err);
+/* Fails with TARN_ERR_NOTEMPTY ("BucketNotEmpty") unless force, which
+** deletes every object first. */
+int tarn_bucket_delete(tarn_store *st, const char *bucket, bool force, tarn_error *err);
+bool tarn_bucket_exists(tarn_store *st, const char *bucket);
+/* All buckets in name order; caller frees *out. */
+int tarn_bucket_list(tarn_store *st, tarn_bucket_info **out, size_t *n, tarn_error *err);
+
+typedef struct tarn_object_info {
+    char *key;          /* owned by the list result */
+    int64_t size;
+    time_t mtime;
+    char etag[35];      /* "\"<md5 hex>\"" when computed, else "" */
+} tarn_object_info;
+
+/* Write len bytes as bucket/key atomically. */
+int tarn_object_put(tarn_store *st, const char *bucket, const char *key,
+                    const void *data, size_t len, tarn_error *err);
+/* Copy a local file into bucket/key atomically (streams, any size). */
+int tarn_object_put_file(tarn_store *st, const char *bucket, const char *key,
+                         const char *local_path, tarn_error *err);
+/* Read bytes [off, off+len) (len < 0: to the end) into a new buffer the
+** caller frees; *n receives the length. Range past the end is clipped. */
+int tarn_object_get(tarn_store *st, const char *bucket, const char *key,
+                    int64_t off, int64_t len, char **data, size_t *n, tarn_error *err);
+/* Copy an object to a local file atomically. */
+int tarn_object_get_file(tarn_store *st, const char *bucket, const char *key,
+                         const char *local_path, tarn_error *err);
+/* Size, mtime and ETag (MD5 of the content). */
+int tarn_object_head(tarn_store *st, const char *bucket, const char *key,
+                     tarn_object_info *info, tarn_error *err);
+int tarn_object_delete(tarn_store *st, const char *bucket, const char *key, tarn_error *err);
+int tarn_object_copy(tarn_store *st, const char *src_bucket, const char *src_key,
+                     const char *dst_bucket, const char *dst_key, tarn_error *err);
+/* The local file that holds an object (fs backend), for readers that mmap.
+** Caller frees *path. TARN_ERR_NOTFOUND if the object does not exist. */
+int tarn_object_local_path(tarn_store *st, const char *bucket, const char *key,
+                           char **path, tarn_error *err);
+
+/* One page of a listing. Keys under prefix, after start_after, in byte
+** order; with a delimiter, keys sharing a prefix up to the next delimiter
+** roll up into common_prefixes. At most max_keys (<= 1000) entries;
+** truncated and next_token say whether and where to continue. */
+typedef struct tarn_list_page {
+    tarn_object_info *objects;
+    size_t nobjects;
+    char **common_prefixes;
+    size_t nprefixes;
+    bool truncated;
+    char *next_token;   /* pass as start_after for the next page */
+} tarn_list_page;
+
+typedef struct tarn_list_request {
+    const char *prefix;      /* NULL = "" */
+    const char *delimiter;   /* NULL = none */
+    const char *start_after; /* NULL = from the start */
+    int max_keys;            /* 0 = 1000 */
+} tarn_list_request;
+
+int tarn_object_list(tarn_store *st, const char *bucket, const tarn_list_request *req,
+                     tarn_list_page *page, tarn_error *err);
+void tarn_list_page_free(tarn_list_page *page);
+
+#endif
