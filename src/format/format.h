@@ -131,4 +131,8 @@ int tarn_text_writer_open(tarn_text_writer **out, int fd, tarn_format_kind k,
 int tarn_text_writer_write(tarn_text_writer *w, const tarn_batch *b, tarn_error *err);
 int tarn_text_writer_close(tarn_text_writer *w, tarn_error *err);
 
+/* ---- Parquet writer (parquet_writer.c) ---- */
+
+/* ---- Parquet file metadata, for inspect and the query engine (parquet_meta.c) ---- */
+
 #endif
