@@ -39,4 +39,21 @@ int tarn_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 
 /* Write s as a JSON string literal (quotes and escapes) to f. */
 void tarn_cli_json_string(FILE *f, const char *s);
 
+/* ---- `tarn s3`, split in parse and run for tests and fuzzing ----------
+** (cli_s3.c). tarn_cli_s3 is parse + run + free. */
+typedef struct tarn_s3_args tarn_s3_args;
+
+/* Parse `s3 VERB ARGS...` (argv[0] is the verb) into *out, which the
+** caller frees with tarn_cli_s3_args_free. Touches no file. Returns
+** TARN_EXIT_OK, or TARN_EXIT_USAGE (bad command line) or TARN_EXIT_FAIL
+** (a malformed s3:// URI) with err filled and *out NULL. */
+int tarn_cli_s3_parse(int argc, char **argv, tarn_s3_args **out, tarn_error *err);
+/* True if the parsed command names a local path (reads or writes files
+** outside the store). */
+bool tarn_cli_s3_args_local(const tarn_s3_args *a);
+/* Carry out a parsed command against cli->home; prints; returns an exit
+** code. */
+int tarn_cli_s3_run(tarn_cli *cli, const tarn_s3_args *a);
+void tarn_cli_s3_args_free(tarn_s3_args *a);
+
 #endif
