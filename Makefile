@@ -1,11 +1,20 @@
 # tarn's top-level commands. Each target installs what it needs first, so
 # `make demo` and `make test` work as the first command on a fresh machine.
+#
+#   make test      build (plain, ASan+UBSan, libFuzzer) and run every test
+#   make unit      cmocka unit tests only          make e2e / make interop
+#   make san       unit + e2e in the ASan+UBSan build
+#   make fuzz      each fuzz target for 60 s       (FUZZ_SECONDS=n to change)
+#   make bench     tarn against DuckDB on generated WHO-shaped CSV files
+#   make demo      the example on sample data
 BUILD      ?= build
 BUILD_SAN  ?= build-san
 BUILD_FUZZ ?= build-fuzz
 JOBS       ?= $(shell nproc)
+FUZZ_SECONDS ?= 20
+export BUILD BUILD_SAN BUILD_FUZZ JOBS FUZZ_SECONDS
 
-.PHONY: all deps build build-san build-fuzz demo test unit e2e interop fuzz bench clean
+.PHONY: all deps build build-san build-fuzz demo test unit e2e interop san fuzz bench clean
 
 all: build
 
@@ -13,16 +22,13 @@ deps:
 	@bash scripts/install-deps.sh
 
 build:
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	@cmake --build $(BUILD) -j $(JOBS)
+	@bash tests/run.sh --build-only build
 
 build-san:
-	@cmake -S . -B $(BUILD_SAN) -DCMAKE_BUILD_TYPE=Debug -DTARN_SANITIZE=ON >/dev/null
-	@cmake --build $(BUILD_SAN) -j $(JOBS)
+	@bash tests/run.sh --build-only build-san
 
 build-fuzz:
-	@CC=clang CXX=clang++ cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTARN_FUZZ=ON >/dev/null
-	@cmake --build $(BUILD_FUZZ) -j $(JOBS)
+	@bash tests/run.sh --build-only build-fuzz
 
 demo: deps build
 	@bash examples/demo.sh $(BUILD)/tarn
@@ -30,8 +36,11 @@ demo: deps build
 test: deps
 	@bash tests/run.sh
 
-fuzz: deps build-fuzz
-	@FUZZ_SECONDS=60 bash tests/fuzz/run.sh $(BUILD_FUZZ)
+unit e2e interop san: deps
+	@bash tests/run.sh $@
+
+fuzz: deps
+	@FUZZ_SECONDS=$(if $(filter file,$(origin FUZZ_SECONDS)),60,$(FUZZ_SECONDS)) bash tests/run.sh fuzz
 
 bench: deps build
 	@bash bench/run.sh $(BUILD)

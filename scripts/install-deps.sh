@@ -10,7 +10,7 @@ PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libsqlite3-dev libcurl4-openssl-dev libarchive-dev zlib1g-dev
       libzstd-dev libsnappy-dev libyaml-dev libjansson-dev libcmocka-dev
       libssl-dev liblz4-dev libbrotli-dev libedit-dev
-      python3 hyperfine time nodejs npm)
+      python3 hyperfine time ca-certificates nodejs npm)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -25,7 +25,14 @@ if ((${#missing[@]})); then
   [[ $(id -u) -ne 0 ]] && SUDO=sudo
   echo "install-deps: installing ${missing[*]}"
   $SUDO apt-get update
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y "${missing[@]}"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+fi
+
+# Debian 12's own nodejs is 18; nodejs-polars asks for 20 or later.
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if ((node_major < 20)); then
+  echo "install-deps: warning: node $(node --version 2>/dev/null) is older than 20;" \
+       "the Polars interop tests may fail (install Node.js 20 or later)" >&2
 fi
 
 if [[ ! -d tests/node_modules/@duckdb/node-api || tests/package-lock.json -nt tests/node_modules/.package-lock.json ]]; then

@@ -73,6 +73,9 @@ typedef struct tarn_bad_row {
 
 typedef int (*tarn_bad_row_fn)(void *ud, const tarn_bad_row *row);
 
+struct tarn_pq_meta;      /* Parquet footer (see the Parquet section below) */
+struct tarn_pq_row_group;
+
 typedef struct tarn_read_options {
     tarn_format_kind format;   /* TARN_FORMAT_UNKNOWN: detect */
     tarn_csv_dialect dialect;  /* CSV overrides; zero/-1 fields sniffed */
@@ -85,6 +88,18 @@ typedef struct tarn_read_options {
     void *bad_row_ud;
     const char *tmp_dir;       /* where to inflate gzip / convert UTF-16;
                                   NULL = $TMPDIR or /tmp */
+    /* Parquet: decode only these columns, given as indexes into the file's
+    ** full schema (tarn_pq_meta.schema), in the order wanted; the reader's
+    ** schema then holds just these. NULL = every column. An index out of
+    ** range or listed twice is TARN_ERR_INVALID. */
+    const int *columns;
+    int ncolumns;
+    /* Parquet: called once per row group when the file is opened, with the
+    ** row group's statistics; returning false skips the row group (its rows
+    ** are neither counted nor read). NULL = read every row group. */
+    bool (*row_group_filter)(void *ud, const struct tarn_pq_meta *m,
+                             const struct tarn_pq_row_group *rg);
+    void *row_group_filter_ud;
 } tarn_read_options;
 
 void tarn_read_options_init(tarn_read_options *o);
@@ -133,6 +148,269 @@ int tarn_text_writer_close(tarn_text_writer *w, tarn_error *err);
 
 /* ---- Parquet writer (parquet_writer.c) ---- */
 
+/* Writes batches of a flat schema as one Parquet file. Each tarn type maps
+** to its standard physical and logical type (both LogicalType and the legacy
+** ConvertedType are written): boolean -> BOOLEAN; int -> INT32; bigint ->
+** INT64; double -> DOUBLE; decimal(p,s) -> INT32 (p <= 9), INT64 (p <= 18)
+** or FIXED_LEN_BYTE_ARRAY of the fewest bytes (p > 18), DECIMAL(p,s);
+** string -> BYTE_ARRAY STRING/UTF8; date -> INT32 DATE; timestamp -> INT64
+** TIMESTAMP(isAdjustedToUTC=true, MICROS)/TIMESTAMP_MICROS.
+**
+** Columns are dictionary-encoded (RLE_DICTIONARY pages, PLAIN dictionary
+** page) while that pays, else PLAIN; a chunk whose dictionary outgrows
+** dictionary_bytes continues in PLAIN. Definition levels are RLE. Each
+** column chunk carries min/max (in the type's order), null and NaN counts.
+**
+** The file appears atomically: the writer fills a temporary file in the
+** destination's directory and renames it over path on close; abort (or a
+** failed close) removes it and leaves path as it was.
+**
+**     tarn_parquet_write_options o; tarn_parquet_write_options_init(&o);
+**     tarn_parquet_writer *w;
+**     if (tarn_parquet_writer_open(&w, path, schema, &o, &err)) ...;
+**     while (...next batch b...)
+**         if (tarn_parquet_writer_write(w, &b, &err)) { tarn_parquet_writer_abort(w); ... }
+**     if (tarn_parquet_writer_close(w, NULL, &err)) ...;
+**
+** Memory: the writer holds one row group's encoded, compressed pages, plus
+** one page and one dictionary per column (for more than 64 columns both
+** limits shrink so that all pages, and all dictionaries, stay near 64 MiB),
+** plus one copy of the last batch in background mode. With the defaults a
+** row group is cut at 128 MiB of encoded data or 1 Mi rows, whichever
+** comes first: a 1M-row WHO-shaped CSV converts in about 50 MB. */
+
+/* Compression codecs; the values are Parquet's CompressionCodec numbers. */
+typedef enum tarn_parquet_codec {
+    TARN_PARQUET_NONE = 0,
+    TARN_PARQUET_SNAPPY = 1,
+    TARN_PARQUET_GZIP = 2,
+    TARN_PARQUET_ZSTD = 6
+} tarn_parquet_codec;
+
+/* One entry of the file's key-value metadata. */
+typedef struct tarn_parquet_kv {
+    const char *key;
+    const char *value;     /* may be NULL: key without value */
+} tarn_parquet_kv;
+
+typedef struct tarn_parquet_write_options {
+    tarn_parquet_codec codec;  /* default TARN_PARQUET_SNAPPY */
+    int compression_level;     /* 0 = the codec's default (zstd 3, gzip 6) */
+    int64_t row_group_bytes;   /* cut a row group once its encoded,
+                                  uncompressed data reaches this; 128 MiB */
+    int64_t row_group_rows;    /* ... or once it has this many rows; 1 Mi */
+    int64_t page_bytes;        /* data page target size, uncompressed; 1 MiB */
+    int64_t page_rows;         /* most rows in one data page; 128 Ki */
+    bool dictionary;           /* try dictionary encoding; default true */
+    int64_t dictionary_bytes;  /* largest dictionary per column chunk; past
+                                  it the chunk goes on in PLAIN; 1 MiB */
+    int data_page_version;     /* 1 (default) or 2 */
+    const bool *required;      /* NULL (all OPTIONAL), or one flag per
+                                  schema column: true = REQUIRED, the column
+                                  has no nulls (a null is then an error) */
+    const tarn_parquet_kv *kv; /* key-value metadata, copied at open */
+    int nkv;
+    int nthreads;              /* threads encoding columns in parallel;
+                                  0 = one per CPU (at most 4), 1 = none */
+    bool background;           /* encode each batch on a background thread
+                                  while the caller makes the next one:
+                                  write() copies the batch and returns, and
+                                  a failure in encoding it is reported by
+                                  the next write() or by close(); default
+                                  true */
+} tarn_parquet_write_options;
+
+/* Fill o with the defaults above. */
+void tarn_parquet_write_options_init(tarn_parquet_write_options *o);
+/* "snappy", "zstd", "gzip", "none" / "uncompressed" (any case) -> *out.
+** TARN_ERR_INVALID with the accepted names otherwise. */
+int tarn_parquet_codec_parse(const char *name, tarn_parquet_codec *out, tarn_error *err);
+
+typedef struct tarn_parquet_writer tarn_parquet_writer;
+
+/* What a finished file holds. */
+typedef struct tarn_parquet_write_info {
+    int64_t rows;
+    int64_t row_groups;
+    int64_t file_bytes;
+} tarn_parquet_write_info;
+
+/* Start writing schema s to path (a local file; its directory must exist;
+** an existing file is replaced on close). The schema and options are
+** copied. Returns TARN_OK with *out set, or TARN_ERR_INVALID (bad option,
+** empty or duplicate column names), TARN_ERR_UNSUPPORTED (codec) or
+** TARN_ERR_IO / TARN_ERR_NOTFOUND (cannot create the temporary file). */
+int tarn_parquet_writer_open(tarn_parquet_writer **out, const char *path,
+                             const tarn_schema *s,
+                             const tarn_parquet_write_options *o, tarn_error *err);
+/* Append the rows of b, whose columns must match the schema (same count,
+** types, precision and scale); b is not used after the call returns.
+** Returns TARN_OK, or an error after which the writer only accepts abort
+** (or a close, which then fails): TARN_ERR_INVALID (schema mismatch, a
+** null in a REQUIRED column, a decimal outside its precision),
+** TARN_ERR_LIMIT (a value over Parquet's 2 GiB page limit), TARN_ERR_IO.
+** With options.background an encoding failure of b may instead come from
+** the next write() or from close(). */
+int tarn_parquet_writer_write(tarn_parquet_writer *w, const tarn_batch *b, tarn_error *err);
+/* Finish the file (last row group, footer), fsync it and rename it to the
+** destination. Always frees w. On failure the temporary file is removed
+** and the destination left as it was. info may be NULL. */
+int tarn_parquet_writer_close(tarn_parquet_writer *w, tarn_parquet_write_info *info,
+                              tarn_error *err);
+/* Give up: remove the temporary file and free w. NULL is allowed. */
+void tarn_parquet_writer_abort(tarn_parquet_writer *w);
+
 /* ---- Parquet file metadata, for inspect and the query engine (parquet_meta.c) ---- */
+
+/* A Parquet file's footer, decoded: its schema, row groups and, per column
+** chunk, physical and logical type, encodings, codec, sizes and typed
+** statistics. tarn_parquet_meta_open() reads only the footer (no data
+** pages). Everything it points to is owned by the tarn_pq_meta and lives
+** until tarn_parquet_meta_close().
+**
+** Types: a Parquet leaf column reads as one tarn type (tarn_pq_leaf.type):
+** BOOLEAN boolean; INT32 int (INT_8/16/32, UINT_8/16 too), date (DATE),
+** decimal (DECIMAL), bigint (UINT_32); INT64 bigint, timestamp
+** (TIMESTAMP millis/micros/nanos: microseconds, nanoseconds floored),
+** decimal (DECIMAL), decimal(20,0) (UINT_64, so no value wraps negative);
+** INT96 timestamp (Impala/Spark Julian day + nanoseconds); FLOAT, DOUBLE
+** and FLOAT16 double; BYTE_ARRAY string (bytes as stored), decimal
+** (DECIMAL); FIXED_LEN_BYTE_ARRAY decimal (DECIMAL), string in canonical
+** form (UUID), double (FLOAT16), ISO-8601 duration text (INTERVAL), string
+** as stored (STRING, ENUM, JSON), else string of lower-case hex digits. TIME (any unit) reads as string "HH:MM:SS[.ffffff]".
+** A DECIMAL of precision above 38 reads as string (its exact decimal
+** text). An unknown logical type reads as its physical type. A top-level
+** field that is a group or repeated (lists, maps, structs) reads as one
+** string column of JSON text, one value per row. */
+
+/* Statistics of a column chunk or a page, typed as the leaf reads in tarn.
+** min/max are given only when they are trustworthy: the writer's newer
+** min_value/max_value fields, or the legacy min/max for types whose legacy
+** order is signed (never for strings, decimals or unsigned integers); never
+** with a NaN. Strings (and string-typed leaves) use min_str/max_str. */
+typedef struct tarn_pq_stats {
+    bool has_min, has_max;
+    tarn_stat_value min, max;      /* fixed-width types */
+    const char *min_str, *max_str; /* string types: bytes, not NUL-terminated */
+    size_t min_len, max_len;
+    bool min_exact, max_exact;     /* false when the writer truncated them */
+    bool has_null_count, has_distinct_count;
+    int64_t null_count, distinct_count;
+} tarn_pq_stats;
+
+/* A primitive (leaf) column of the Parquet schema. */
+typedef struct tarn_pq_leaf {
+    const char *path;     /* dotted path from the root ("a.list.element") */
+    int field;            /* its top-level field's index in tarn_pq_meta.schema */
+    int physical;         /* PQ physical type: 0 BOOLEAN .. 7 FIXED_LEN_BYTE_ARRAY */
+    int type_length;      /* FIXED_LEN_BYTE_ARRAY width, else 0 */
+    int repetition;       /* 0 required, 1 optional, 2 repeated */
+    int max_def, max_rep; /* definition / repetition levels */
+    int converted;        /* ConvertedType code, -1 if none */
+    int logical;          /* LogicalType member id, 0 if none */
+    int precision, scale; /* DECIMAL */
+    const char *logical_name; /* "DECIMAL(10,2)", "TIMESTAMP(MICROS,UTC)", "" */
+    tarn_type type;       /* the tarn type its values read as */
+} tarn_pq_leaf;
+
+/* One column chunk: one leaf within one row group. */
+typedef struct tarn_pq_chunk {
+    int codec;                  /* CompressionCodec code */
+    uint32_t encodings;         /* bit (1u << code) per Encoding the writer lists */
+    int64_t num_values;         /* values including NULLs */
+    int64_t compressed_size, uncompressed_size;
+    int64_t data_page_offset;
+    int64_t dictionary_page_offset; /* -1 when there is none */
+    tarn_pq_stats stats;
+} tarn_pq_chunk;
+
+typedef struct tarn_pq_row_group {
+    int index;                  /* position in the file */
+    int64_t rows;
+    int64_t total_byte_size;    /* uncompressed, as the writer recorded it */
+    int64_t compressed_size;    /* sum of its chunks' compressed sizes */
+    const tarn_pq_chunk *chunks; /* one per leaf, in leaf order */
+} tarn_pq_row_group;
+
+typedef struct tarn_pq_kv {
+    const char *key, *value;    /* NUL-terminated; value "" if absent */
+} tarn_pq_kv;
+
+typedef struct tarn_pq_meta {
+    const char *path;
+    int64_t file_size;
+    int32_t version;
+    const char *created_by;     /* "" if absent */
+    int64_t rows;               /* sum of the row groups' rows */
+    tarn_schema schema;         /* the top-level fields, as tarn reads them */
+    int nleaves;
+    const tarn_pq_leaf *leaves;
+    int nrow_groups;
+    const tarn_pq_row_group *row_groups;
+    int nkv;
+    const tarn_pq_kv *kv;       /* the file's key/value metadata */
+    void *impl;                 /* private to the Parquet reader */
+} tarn_pq_meta;
+
+/* Read path's footer. On success *out is owned by the caller (free with
+** tarn_parquet_meta_close). Fails with TARN_ERR_CORRUPT for a file that is
+** not Parquet or whose footer is damaged, TARN_ERR_UNSUPPORTED for an
+** encrypted file, TARN_ERR_NOTFOUND / TARN_ERR_IO from the file system. */
+int tarn_parquet_meta_open(tarn_pq_meta **out, const char *path, tarn_error *err);
+void tarn_parquet_meta_close(tarn_pq_meta *m);
+
+/* Names of Parquet codes ("INT32", "SNAPPY", "RLE_DICTIONARY"); "?" for an
+** unknown code. */
+const char *tarn_parquet_type_name(int physical);
+const char *tarn_parquet_codec_name(int codec);
+const char *tarn_parquet_encoding_name(int encoding);
+
+/* One page header of a column chunk. */
+typedef struct tarn_pq_page {
+    int type;                   /* 0 data, 1 index, 2 dictionary, 3 data v2 */
+    int64_t offset;             /* of the page header in the file */
+    int32_t header_size, compressed_size, uncompressed_size;
+    int32_t num_values;
+    int32_t num_nulls, num_rows; /* data page v2 only, else -1 */
+    int encoding;
+    bool has_crc;
+    tarn_pq_stats stats;        /* the page's own statistics, if written */
+} tarn_pq_page;
+
+/* Walk the page headers of the chunk of leaf in row_group, without
+** decoding any data. On success *pages (malloc'ed, caller frees) holds
+** *npages entries; strings in their statistics live as long as m. It adds
+** to m's memory, so calls on one m must not run on two threads at once. */
+int tarn_parquet_pages(tarn_pq_meta *m, int row_group, int leaf, tarn_pq_page **pages,
+                       int *npages, tarn_error *err);
+
+/* The footer behind an open Parquet reader (NULL for other formats), and
+** the row group (index into meta->row_groups) that split reads. */
+const tarn_pq_meta *tarn_reader_parquet_meta(const tarn_reader *r);
+int tarn_reader_parquet_row_group(const tarn_reader *r, int split);
+
+/* ---- Whole-file conversion (convert.c) ---- */
+
+typedef struct tarn_convert_options {
+    tarn_read_options read;             /* how to read the source */
+    tarn_format_kind to;                /* parquet (default), csv or jsonl */
+    tarn_parquet_write_options parquet; /* when writing Parquet */
+} tarn_convert_options;
+
+typedef struct tarn_convert_result {
+    tarn_format_kind from, to;
+    int64_t rows;       /* rows written */
+    int64_t bad_rows;   /* rows the reader skipped (reported to on_bad_row) */
+    int64_t bytes_out;  /* size of the file written */
+} tarn_convert_result;
+
+void tarn_convert_options_init(tarn_convert_options *o);
+/* "parquet", "csv", "jsonl"/"json"/"ndjson" -> kind; UNKNOWN otherwise. */
+tarn_format_kind tarn_format_from_name(const char *name);
+/* Read the local file src whole and write it to the local path dst in
+** format o->to. dst appears atomically (its directory must exist); on
+** failure it is left as it was. */
+int tarn_file_convert(const char *src, const char *dst, const tarn_convert_options *o,
+                      tarn_convert_result *res, tarn_error *err);
 
 #endif

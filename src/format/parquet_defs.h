@@ -52,4 +52,20 @@ enum {
     TC_MAP = 11, TC_STRUCT = 12
 };
 
+/* LogicalType union member ids (field ids of the LogicalType struct). */
+enum {
+    PQ_LT_NONE = 0, PQ_LT_STRING = 1, PQ_LT_MAP = 2, PQ_LT_LIST = 3, PQ_LT_ENUM = 4,
+    PQ_LT_DECIMAL = 5, PQ_LT_DATE = 6, PQ_LT_TIME = 7, PQ_LT_TIMESTAMP = 8,
+    PQ_LT_INTEGER = 10, PQ_LT_UNKNOWN = 11, PQ_LT_JSON = 12, PQ_LT_BSON = 13,
+    PQ_LT_UUID = 14, PQ_LT_FLOAT16 = 15, PQ_LT_VARIANT = 16, PQ_LT_GEOMETRY = 17,
+    PQ_LT_GEOGRAPHY = 18
+};
+
+/* TimeUnit union member ids (TIME and TIMESTAMP logical types). */
+enum { PQ_UNIT_MILLIS = 1, PQ_UNIT_MICROS = 2, PQ_UNIT_NANOS = 3 };
+
+/* File magic: "PAR1" plain footer, "PARE" encrypted footer. */
+#define PQ_MAGIC "PAR1"
+#define PQ_MAGIC_ENCRYPTED "PARE"
+
 #endif

@@ -77,6 +77,17 @@ int tarn_object_put(tarn_store *st, const char *bucket, const char *key,
 /* Copy a local file into bucket/key atomically (streams, any size). */
 int tarn_object_put_file(tarn_store *st, const char *bucket, const char *key,
                          const char *local_path, tarn_error *err);
+/* A fresh, unused path in the store's temporary area (on the same file
+** system as the buckets) where a writer can create a large file and later
+** publish it with tarn_object_put_move. name is a hint for the file name.
+** Caller frees *path. */
+int tarn_object_staging_path(tarn_store *st, const char *name, char **path, tarn_error *err);
+/* Publish a finished local file as bucket/key atomically and consume it:
+** a rename when it lies on the buckets' file system (a staging path does),
+** else a copy followed by removing local_path. The writer must have
+** fsynced it. On failure local_path is left in place. */
+int tarn_object_put_move(tarn_store *st, const char *bucket, const char *key,
+                         const char *local_path, tarn_error *err);
 /* Read bytes [off, off+len) (len < 0: to the end) into a new buffer the
 ** caller frees; *n receives the length. Range past the end is clipped. */
 int tarn_object_get(tarn_store *st, const char *bucket, const char *key,

@@ -527,6 +527,41 @@ int tarn_object_put_file(tarn_store *st, const char *bucket, const char *key, co
     return rc;
 }
 
+int tarn_object_staging_path(tarn_store *st, const char *name, char **path, tarn_error *err)
+{
+    int fd;
+    int rc = create_temp(st->tmpdir, name, &fd, path, err);
+    if (rc == TARN_ERR_NOTFOUND) {
+        char *probe = tarn_xasprintf("%s/x", st->tmpdir);
+        if (make_local_parents(probe, err) == TARN_OK)
+            rc = create_temp(st->tmpdir, name, &fd, path, err);
+        free(probe);
+    }
+    if (rc)
+        return rc;
+    close(fd);
+    unlink(*path);
+    return TARN_OK;
+}
+
+int tarn_object_put_move(tarn_store *st, const char *bucket, const char *key, const char *local_path,
+                         tarn_error *err)
+{
+    int rc = check_object_name(st, bucket, key, err);
+    if (rc)
+        return rc;
+    struct stat sb, tb;
+    if (stat(local_path, &sb) != 0)
+        return tarn_error_errno(err, errno == ENOENT ? TARN_ERR_NOTFOUND : TARN_ERR_IO, errno,
+                                "cannot read '%s'", local_path);
+    if (stat(st->tmpdir, &tb) == 0 && tb.st_dev == sb.st_dev)
+        return publish(st, local_path, bucket, key, err);
+    rc = tarn_object_put_file(st, bucket, key, local_path, err);
+    if (!rc)
+        unlink(local_path);
+    return rc;
+}
+
 /* Open bucket/key for reading and stat it; NoSuchKey unless it is an
 ** object (a regular file). */
 static int open_object(const tarn_store *st, const char *bucket, const char *key, int *fd,

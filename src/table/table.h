@@ -129,9 +129,87 @@ static inline const char *tarn_column_str(const tarn_column *c, int64_t i,
 ** the length written (truncated to n-1) or, for strings, copies up to n-1. */
 size_t tarn_value_format(const tarn_column *c, int64_t i, char *buf, size_t n);
 
+/* A double as the shortest text that reads back as the same value, in
+** plain notation for ordinary magnitudes ("2000", "0.1", "1e+20"); NaN and
+** infinities as "NaN", "Infinity", "-Infinity". Returns the length. */
+size_t tarn_double_format(double v, char *buf, size_t n);
+
 /* Calendar helpers shared by readers and writers. */
 int32_t tarn_days_from_civil(int64_t y, unsigned m, unsigned d);
 void tarn_civil_from_days(int32_t days, int *y, unsigned *m, unsigned *d);
 bool tarn_date_valid(int64_t y, unsigned m, unsigned d);
+
+/* ---- Column statistics (stats.c) -----------------------------------------
+** Per-column count, NULL count, min, max and approximate distinct count
+** (HyperLogLog) over any number of batches. Each thread keeps its own
+** tarn_table_stats and tarn_stats_merge() combines them; the result does not
+** depend on how rows were divided. Adding a batch allocates nothing except
+** when a string column's min or max changes and outgrows its buffer.
+**
+** Ordering: numbers, dates and timestamps by value; booleans false < true;
+** strings by unsigned bytes (so UTF-8 sorts by code point). Doubles: NaN is
+** counted (nan_count, and in count) but left out of min and max; a column
+** whose only values are NaN has min = max = NaN. -0.0 and 0.0 are one
+** distinct value, as are all NaNs. */
+typedef union tarn_stat_value {
+    int64_t i;    /* boolean (0/1), int, bigint, date, timestamp */
+    double d;     /* double */
+    __int128 dec; /* decimal, unscaled */
+} tarn_stat_value;
+
+typedef struct tarn_column_stats {
+    tarn_type type;
+    int64_t count;       /* non-NULL values */
+    int64_t null_count;
+    int64_t nan_count;   /* doubles only */
+    bool has_minmax;     /* a value (other than NaN) has been seen */
+    tarn_stat_value min, max; /* fixed-width types, valid if has_minmax */
+    char *min_str, *max_str;  /* strings: owned bytes, not NUL-terminated */
+    size_t min_len, max_len, min_cap, max_cap;
+    tarn_hll *hll;       /* owned; NULL for booleans (counted exactly) */
+} tarn_column_stats;
+
+typedef struct tarn_table_stats {
+    int ncols;
+    int64_t rows;
+    tarn_column_stats *cols; /* owned, one per schema column */
+} tarn_table_stats;
+
+/* Empty statistics for the columns of schema s. Free with tarn_stats_free. */
+void tarn_stats_init(tarn_table_stats *st, const tarn_schema *s);
+void tarn_stats_free(tarn_table_stats *st);
+/* Fold every row of b in. b's columns must have the types st was made for
+** (same schema); a mismatch is a bug and is asserted. */
+void tarn_stats_add(tarn_table_stats *st, const tarn_batch *b);
+/* dst += src (same schema). src is unchanged. */
+void tarn_stats_merge(tarn_table_stats *dst, const tarn_table_stats *src);
+/* Approximate number of distinct non-NULL values (exact for booleans and
+** never more than count). */
+int64_t tarn_stats_distinct(const tarn_column_stats *cs);
+/* The column's min (max if want_max) as text, formatted as
+** tarn_value_format does, into buf; "" and 0 if the column has none.
+** Returns the length written (at most n-1). */
+size_t tarn_stats_format(const tarn_column_stats *cs, bool want_max, char *buf, size_t n);
+
+/* Something that yields batches in independent parts (the splits of a
+** file): open part i, take its batches, close it. Parts may be read on
+** different threads at once. next returns 1 with rows, 0 at the end of the
+** part, or a negative value with err filled. */
+typedef struct tarn_batch_source {
+    int nparts;
+    void *ud;
+    int (*open)(void *ud, int part, void **cursor, tarn_error *err);
+    int (*next)(void *cursor, tarn_batch *b, tarn_error *err);
+    void (*close)(void *cursor);
+} tarn_batch_source;
+
+/* Statistics over every batch of src, with up to nthreads threads (0 = one
+** per CPU) each taking the next unread part and keeping its own statistics,
+** merged at the end. On success *out is initialized (the caller frees it
+** with tarn_stats_free); on failure returns the first error any thread met
+** and leaves *out empty. */
+int tarn_stats_collect(tarn_table_stats *out, const tarn_schema *s,
+                       const tarn_batch_source *src, int nthreads, tarn_error *err);
+/* ---- end column statistics ---- */
 
 #endif

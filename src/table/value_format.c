@@ -44,18 +44,20 @@ bool tarn_date_valid(int64_t y, unsigned m, unsigned d)
     return d <= max;
 }
 
-/* Shortest "%.*g" that reads back as the same double. */
-static size_t format_double(double v, char *buf, size_t n)
+size_t tarn_double_format(double v, char *buf, size_t n)
 {
     if (isnan(v))
         return (size_t)snprintf(buf, n, "NaN");
     if (isinf(v))
         return (size_t)snprintf(buf, n, v > 0 ? "Infinity" : "-Infinity");
-    for (int prec = 1; prec <= 17; prec++) {
-        int len = snprintf(buf, n, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            return (size_t)len;
-    }
+    /* %.15g reads back exactly for any double of at most 15 significant
+    ** digits and strips trailing zeros, so it is the shortest form then. */
+    int len = snprintf(buf, n, "%.15g", v);
+    if (strtod(buf, NULL) == v)
+        return (size_t)len;
+    len = snprintf(buf, n, "%.16g", v);
+    if (strtod(buf, NULL) == v)
+        return (size_t)len;
     return (size_t)snprintf(buf, n, "%.17g", v);
 }
 
@@ -118,7 +120,7 @@ size_t tarn_value_format(const tarn_column *c, int64_t i, char *buf, size_t n)
     case TARN_TYPE_BIGINT:
         return (size_t)snprintf(buf, n, "%lld", (long long)((const int64_t *)c->values)[i]);
     case TARN_TYPE_DOUBLE:
-        return format_double(((const double *)c->values)[i], buf, n);
+        return tarn_double_format(((const double *)c->values)[i], buf, n);
     case TARN_TYPE_DECIMAL:
         return format_decimal(((const __int128 *)c->values)[i], c->type.scale, buf, n);
     case TARN_TYPE_DATE: {
@@ -133,7 +135,8 @@ size_t tarn_value_format(const tarn_column *c, int64_t i, char *buf, size_t n)
         size_t len;
         const char *s = tarn_column_str(c, i, &len);
         size_t k = len < n - 1 ? len : n - 1;
-        memcpy(buf, s, k);
+        if (k)
+            memcpy(buf, s, k);
         buf[k] = '\0';
         return k;
     }

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# bench/run.sh: tarn against DuckDB on the same work (`make bench`).
+#
+# usage: bench/run.sh [BUILD_DIR]          (default build; needs tarn, gen_who)
+#   BENCH_RUNS=5         runs of each command per figure (the median is shown)
+#   BENCH_FIGURES="..."  figures to run (default: all, in FIGURES order)
+#   DUCKDB_THREADS=2     DuckDB's threads (this machine has 2 cores)
+#
+# For each figure it runs tarn and DuckDB (node + @duckdb/node-api from
+# tests/node_modules) BENCH_RUNS times each, after reading the input once so
+# both start with it in the page cache, and prints the median wall time of
+# each, their ratio, and the peak resident memory of each (GNU time's %M).
+# DuckDB's figures are those of the whole node process: start-up and the V8
+# heap are included and nothing is subtracted; its query time alone is shown
+# beside. The input files are made by gen_who in bench/data/ (gitignored)
+# when missing. A summary table ends the output.
+#
+# To add a figure: write a function figure_NAME that calls compare (see
+# figure_stats_1m) and add NAME to FIGURES.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+tarn=$build/tarn
+gen=$build/gen_who
+runs=${BENCH_RUNS:-5}
+data=bench/data
+export DUCKDB_THREADS=${DUCKDB_THREADS:-2}
+FIGURES=(stats_1m stats_10m)
+SUMMARY=()
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tarn-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+# ensure_data NAME ROWS: bench/data/NAME with ROWS generated rows (seed 1),
+# written under a temporary name first so an interrupted run leaves none.
+ensure_data() {
+    local f=$data/$1
+    [[ -s $f ]] && return 0
+    mkdir -p "$data"
+    printf "\n  generating %s (%s rows)\n" "$f" "$2"
+    "$gen" "$2" "$f.tmp" 1 && mv "$f.tmp" "$f"
+}
+
+# measure NAME CMD...: run CMD $runs times; sets M_MEDIAN (s), M_RSS (peak
+# MB over the runs), M_ALL (each time) and M_OUT (stdout of the last run).
+# Returns 1, after showing its stderr, if a run fails.
+measure() {
+    local name=$1 i t0 t1 rss times=() peak=0
+    shift
+    for ((i = 0; i < runs; i++)); do
+        t0=$(date +%s%N)
+        if ! /usr/bin/time -f %M -o "$tmp/rss" "$@" >"$tmp/out" 2>"$tmp/err"; then
+            echo "  $name: failed:"
+            sed 's/^/    /' "$tmp/err" | head -n 20
+            return 1
+        fi
+        t1=$(date +%s%N)
+        times+=("$(awk -v n=$((t1 - t0)) 'BEGIN { printf "%.3f", n / 1e9 }')")
+        rss=$(tail -n 1 "$tmp/rss")
+        ((rss > peak)) && peak=$rss
+    done
+    M_MEDIAN=$(printf '%s\n' "${times[@]}" | sort -n | awk '{ v[NR] = $1 }
+        END { printf "%.3f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+    M_RSS=$((peak / 1024))
+    M_ALL="${times[*]}"
+    M_OUT=$(cat "$tmp/out")
+}
+
+# tarn_can VERB...: true if `tarn VERB... tiny.csv` works, so a figure can
+# say "tarn: not available" while a verb is still being written.
+tarn_can() {
+    [[ -s $tmp/tiny.csv ]] || "$gen" 20 "$tmp/tiny.csv" 1 || return 1
+    [[ -x $tarn ]] && "$tarn" "$@" "$tmp/tiny.csv" >/dev/null 2>"$tmp/tarn_can.err"
+}
+
+# compare LABEL INPUT TARN_ARGS -- DUCKDB_SCRIPT: one figure. Runs
+# `tarn TARN_ARGS INPUT` and `node DUCKDB_SCRIPT INPUT`, prints both and
+# adds a line to the summary.
+compare() {
+    local label=$1 input=$2 tm=- tr=- dm=- dr=- dq=- ratio=-
+    shift 2
+    local -a targs=()
+    while (($#)) && [[ $1 != -- ]]; do targs+=("$1"); shift; done
+    local script=${2:?compare: missing DuckDB script}
+    printf '\n== %s: %s (%s) ==\n' "$label" "$input" "$(du -h "$input" | cut -f1)"
+    cat "$input" >/dev/null   # into the page cache, for both
+    if ! tarn_can "${targs[@]}"; then
+        echo "  tarn: not available ($(head -n 1 "$tmp/tarn_can.err" 2>/dev/null))"
+    elif measure tarn "$tarn" "${targs[@]}" "$input"; then
+        tm=$M_MEDIAN tr=$M_RSS
+        printf '  tarn    median %7.3f s   peak RSS %6d MB   runs: %s\n' "$tm" "$tr" "$M_ALL"
+    fi
+    if measure duckdb node "$script" "$input"; then
+        dm=$M_MEDIAN dr=$M_RSS
+        dq=$(grep -o 'query_ms=[0-9.]*' <<<"$M_OUT" | cut -d= -f2)
+        printf '  duckdb  median %7.3f s   peak RSS %6d MB   runs: %s\n' "$dm" "$dr" "$M_ALL"
+        printf '          (node process; query alone %s ms in the last run)\n' "${dq:-?}"
+    fi
+    if [[ $tm != - && $dm != - ]]; then
+        ratio=$(awk -v a="$tm" -v b="$dm" 'BEGIN { printf "%.2f", a / b }')
+        printf '  tarn/duckdb time %s (%s)\n' "$ratio" "$(awk -v r="$ratio" 'BEGIN {
+            if (r < 1) printf "tarn %.1fx faster", 1 / r; else printf "tarn %.1fx slower", r }')"
+    fi
+    SUMMARY+=("$(printf '%-34s %9s %9s %8s %9s %9s' "$label ($(basename "$input"))" \
+        "$tm" "$dm" "$ratio" "$tr" "$dr")")
+}
+
+# stats_figure FILE ROWS: `tarn file stats` against DuckDB's count, min,
+# max and approx_count_distinct of every column.
+stats_figure() {
+    ensure_data "$1" "$2" || { echo "  cannot generate $data/$1"; return 1; }
+    compare "file stats" "$data/$1" file stats -- bench/stats_duckdb.mjs
+}
+
+figure_stats_1m() { stats_figure who_1m.csv 1000000; }
+figure_stats_10m() { stats_figure who_10m.csv 10000000; }
+
+if [[ ! -x $gen ]]; then
+    echo "bench: $gen not built (run 'make build')" >&2
+    exit 1
+fi
+if [[ ! -d tests/node_modules/@duckdb/node-api ]]; then
+    echo "bench: DuckDB missing from tests/node_modules (run scripts/install-deps.sh)" >&2
+    exit 1
+fi
+read -r -a selected <<<"${BENCH_FIGURES:-${FIGURES[*]}}"
+for f in "${selected[@]}"; do
+    declare -F "figure_$f" >/dev/null && continue
+    echo "bench: no figure '$f' (have: ${FIGURES[*]})" >&2
+    exit 2
+done
+echo "tarn vs DuckDB: $runs runs each, median wall time; DuckDB threads=$DUCKDB_THREADS; $(nproc) cores"
+for f in "${selected[@]}"; do "figure_$f"; done
+
+echo
+echo "Summary (time: median seconds; RSS: peak MB; DuckDB: whole node process)"
+printf '%-34s %9s %9s %8s %9s %9s\n' figure "tarn s" "duckdb s" "ratio" "tarn MB" "duckdb MB"
+printf '%s\n' "${SUMMARY[@]}"
+echo "ratio = tarn time / DuckDB time (below 1: tarn is faster); '-': not measured"
