@@ -35,6 +35,36 @@ tarn_format_kind tarn_format_from_name(const char *name)
     return TARN_FORMAT_UNKNOWN;
 }
 
+/* Something batches are written to. */
+typedef int (*batch_sink)(void *w, const tarn_batch *b, tarn_error *err);
+
+static int sink_parquet(void *w, const tarn_batch *b, tarn_error *err)
+{
+    return tarn_parquet_writer_write(w, b, err);
+}
+
+static int sink_text(void *w, const tarn_batch *b, tarn_error *err)
+{
+    return tarn_text_writer_write(w, b, err);
+}
+
+/* Feed every batch of r, in file order, to sink; counts rows. */
+static int pump(tarn_reader *r, batch_sink sink, void *w, int64_t *rows, tarn_error *err)
+{
+    tarn_batch b;
+    tarn_batch_init(&b, tarn_reader_schema(r), 0);
+    int got, rc = TARN_OK;
+    while ((got = tarn_reader_next(r, &b, err)) == 1) {
+        *rows += b.nrows;
+        if ((rc = sink(w, &b, err)) != TARN_OK)
+            break;
+    }
+    tarn_batch_free(&b);
+    if (got < 0 && !rc)
+        rc = err->code ? err->code : TARN_ERR_IO;
+    return rc;
+}
+
 /* Copy every batch of r into the Parquet file at dst. */
 static int convert_to_parquet(tarn_reader *r, const char *dst, const tarn_convert_options *o,
                               tarn_convert_result *res, tarn_error *err)
@@ -43,17 +73,7 @@ static int convert_to_parquet(tarn_reader *r, const char *dst, const tarn_conver
     int rc = tarn_parquet_writer_open(&w, dst, tarn_reader_schema(r), &o->parquet, err);
     if (rc)
         return rc;
-    tarn_batch b;
-    tarn_batch_init(&b, tarn_reader_schema(r), 0);
-    int got;
-    while ((got = tarn_reader_next(r, &b, err)) == 1) {
-        res->rows += b.nrows;
-        if ((rc = tarn_parquet_writer_write(w, &b, err)) != TARN_OK)
-            break;
-    }
-    tarn_batch_free(&b);
-    if (got < 0)
-        rc = err->code ? err->code : TARN_ERR_IO;
+    rc = pump(r, sink_parquet, w, &res->rows, err);
     if (rc) {
         tarn_parquet_writer_abort(w);
         return rc;
@@ -91,17 +111,7 @@ static int write_text(tarn_reader *r, int fd, tarn_format_kind k, tarn_convert_r
     int rc = tarn_text_writer_open(&w, fd, k, tarn_reader_schema(r), true, err);
     if (rc)
         return rc;
-    tarn_batch b;
-    tarn_batch_init(&b, tarn_reader_schema(r), 0);
-    int got;
-    while ((got = tarn_reader_next(r, &b, err)) == 1) {
-        res->rows += b.nrows;
-        if ((rc = tarn_text_writer_write(w, &b, err)) != TARN_OK)
-            break;
-    }
-    tarn_batch_free(&b);
-    if (got < 0 && !rc)
-        rc = err->code ? err->code : TARN_ERR_IO;
+    rc = pump(r, sink_text, w, &res->rows, err);
     int crc = tarn_text_writer_close(w, rc ? NULL : err);
     return rc ? rc : crc;
 }

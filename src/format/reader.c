@@ -46,7 +46,7 @@ static int first_text_byte(const unsigned char *p, size_t n)
 tarn_format_kind tarn_format_detect(const char *path, const void *head, size_t n)
 {
     const unsigned char *p = head;
-    if (n >= 4 && memcmp(p, "PAR1", 4) == 0)
+    if (n >= 4 && (memcmp(p, "PAR1", 4) == 0 || memcmp(p, "PARE", 4) == 0))
         return TARN_FORMAT_PARQUET;
     if (has_suffix(path, ".parquet") || has_suffix(path, ".parq"))
         return TARN_FORMAT_PARQUET;

@@ -85,9 +85,9 @@ static int ynext(yloader *ld, yaml_event_t *ev)
     const char *problem = p->problem ? p->problem : "malformed input";
     if (p->context)
         return yerr(ld, TARN_ERR_CORRUPT, p->problem_mark,
-                    "YAML syntax error: %s %s (from line %zu column %zu); "
-                    "check the indentation and quoting there",
-                    p->context, problem, p->context_mark.line + 1,
+                    "YAML syntax error: %s (%s that starts at line %zu column "
+                    "%zu); check the indentation and quoting there",
+                    problem, p->context, p->context_mark.line + 1,
                     p->context_mark.column + 1);
     return yerr(ld, TARN_ERR_CORRUPT, p->problem_mark,
                 "YAML syntax error: %s; check the indentation and quoting there",

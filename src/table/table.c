@@ -159,6 +159,10 @@ void tarn_column_reserve(tarn_column *c, int64_t rows)
         c->offsets = tarn_xrealloc(c->offsets, sizeof(int64_t) * (size_t)(cap + 1));
         if (fresh)
             c->offsets[0] = 0;
+        if (!c->data) { /* never NULL, so data + offset is always defined */
+            c->data_cap = 64;
+            c->data = tarn_xmalloc(c->data_cap);
+        }
     } else {
         c->values = tarn_xrealloc(c->values, tarn_type_width(c->type.id) * (size_t)cap);
     }
