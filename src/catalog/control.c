@@ -1,6 +1,6 @@
 /*
-** control.c: the typed control-plane records of catalog.h: roles, jobs and
-** job runs (with the forward-only rule for run states). The other
+** control.c: the typed control-plane records of catalog.h: roles, jobs, and
+** job run state names (the runs themselves are in job_runs.c). The other
 ** control-plane tables of schema.c are written by the modules that own
 ** them, through tarn_catalog_db().
 */

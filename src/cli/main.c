@@ -101,7 +101,10 @@ static int parse_globals(tarn_cli *cli, int argc, char **argv, int *rc)
     return i;
 }
 
-#ifndef TARN_FUZZING /* libFuzzer targets link the CLI and bring their own main */
+#ifdef TARN_FUZZING
+/* libFuzzer targets link the CLI and bring their own main. */
+#define main tarn_cli_main
+#endif
 int main(int argc, char **argv)
 {
     tarn_cli cli = {0};
@@ -121,4 +124,3 @@ int main(int argc, char **argv)
             return nouns[k].fn(&cli, argc - i - 1, argv + i + 1);
     return tarn_cli_usage_error("unknown command '%s'", argv[i]);
 }
-#endif

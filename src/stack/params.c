@@ -165,61 +165,72 @@ static const char *class_escape(char c, bool *neg)
     }
 }
 
-/* Translate the bracket expression starting at pat[*i] == '[' into out. */
+/* The members of a bracket expression being translated: the plain ones in
+** body, and the characters POSIX wants in special places. */
+typedef struct bracket {
+    tarn_buf body;
+    bool neg, rbr, dash, caret;
+} bracket;
+
+/* One escaped character c inside brackets. */
+static void bracket_escape(bracket *bk, char c, const char **why)
+{
+    bool cneg;
+    const char *cls = class_escape(c, &cneg);
+    if (cls && !cneg)
+        tarn_buf_append(&bk->body, cls, strlen(cls));
+    else if (cls || isalnum((unsigned char)c))
+        *why = "this escape is not supported inside [...]";
+    else if (c == ']')
+        bk->rbr = true;
+    else if (c == '-')
+        bk->dash = true;
+    else if (c == '^')
+        bk->caret = true;
+    else
+        tarn_buf_putc(&bk->body, c); /* a backslash is literal in POSIX brackets */
+}
+
+/* Write the bracket expression: ']' first, '^' not first, '-' last. */
+static void bracket_emit(const bracket *bk, tarn_buf *out)
+{
+    if (bk->body.len == 0 && !bk->rbr && !bk->dash && bk->caret && !bk->neg) {
+        tarn_buf_append(out, "\\^", 2);
+        return;
+    }
+    tarn_buf_append(out, bk->neg ? "[^" : "[", bk->neg ? 2 : 1);
+    if (bk->rbr)
+        tarn_buf_putc(out, ']');
+    tarn_buf_append(out, bk->body.data ? bk->body.data : "", bk->body.len);
+    if (bk->caret)
+        tarn_buf_putc(out, '^');
+    if (bk->dash)
+        tarn_buf_putc(out, '-');
+    tarn_buf_putc(out, ']');
+}
+
+/* Translate the bracket expression starting at pat[*i] == '[' into out;
+** *i ends on its ']'. */
 static int xlate_bracket(const char *pat, size_t *i, tarn_buf *out, const char **why)
 {
-    size_t j = *i + 1;
-    bool neg = pat[j] == '^', rbr = false, dash = false, caret = false;
-    tarn_buf body;
-    tarn_buf_init(&body, 4 * PATTERN_MAX);
-    if (neg)
-        j++;
-    for (; pat[j] && pat[j] != ']'; j++) {
-        char c = pat[j];
-        bool cneg;
-        const char *cls;
-        if (c == '[') {
+    bracket bk = {.neg = pat[*i + 1] == '^'};
+    tarn_buf_init(&bk.body, 4 * PATTERN_MAX);
+    size_t j = *i + 1 + bk.neg;
+    for (; pat[j] && pat[j] != ']' && !*why; j++) {
+        if (pat[j] == '[')
             *why = "nested character classes are not supported";
-            break;
-        }
-        if (c != '\\') {
-            tarn_buf_putc(&body, c);
-            continue;
-        }
-        c = pat[++j];
-        if (!c)
-            break;
-        if ((cls = class_escape(c, &cneg)) && !cneg)
-            tarn_buf_append(&body, cls, strlen(cls));
-        else if (cls || isalnum((unsigned char)c))
-            *why = "this escape is not supported inside [...]";
-        else if (c == ']')
-            rbr = true;
-        else if (c == '-')
-            dash = true;
-        else if (c == '^')
-            caret = true;
+        else if (pat[j] != '\\')
+            tarn_buf_putc(&bk.body, pat[j]);
+        else if (pat[++j])
+            bracket_escape(&bk, pat[j], why);
         else
-            tarn_buf_putc(&body, c);
-        if (*why)
             break;
     }
     if (!*why && pat[j] != ']')
         *why = "a '[' has no closing ']'";
-    if (!*why && body.len == 0 && !rbr && !dash && caret && !neg) {
-        tarn_buf_append(out, "\\^", 2);
-    } else if (!*why) {
-        tarn_buf_append(out, neg ? "[^" : "[", neg ? 2 : 1);
-        if (rbr)
-            tarn_buf_putc(out, ']');
-        tarn_buf_append(out, body.data ? body.data : "", body.len);
-        if (caret)
-            tarn_buf_putc(out, '^');
-        if (dash)
-            tarn_buf_putc(out, '-');
-        tarn_buf_putc(out, ']');
-    }
-    tarn_buf_free(&body);
+    if (!*why)
+        bracket_emit(&bk, out);
+    tarn_buf_free(&bk.body);
     *i = j;
     return *why ? TARN_ERR_UNSUPPORTED : TARN_OK;
 }

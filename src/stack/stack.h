@@ -10,6 +10,7 @@
 **                 overrides, with CloudFormation's constraints
 **   intrinsics.c  evaluate Ref, Fn::* and Conditions against a context
 **   graph.c       resource dependencies and a deterministic creation order
+**   stack_internal.h  helpers shared by those files only
 **
 ** Typical use (error handling left out):
 **
@@ -181,6 +182,8 @@ typedef struct tarn_eval_ctx {
 ** Fn::Select, Fn::Split, Fn::If, Fn::Equals, Fn::And, Fn::Or, Fn::Not,
 ** Fn::FindInMap, Fn::ImportValue, Fn::Base64, Fn::GetAZs) is replaced by its
 ** value; a Ref to AWS::NoValue removes the key or array element holding it.
+** tarn has no availability zones: Fn::GetAZs gives <region>a, b and c.
+** Fn::Cidr and the language-extension functions are TARN_ERR_UNSUPPORTED.
 ** path names node in error messages ("Resources.RawBucket.Properties").
 **
 ** On success *out is a new tree the caller json_decref()s (objects and

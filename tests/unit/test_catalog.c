@@ -819,6 +819,34 @@ static void test_two_processes_write(void **state)
                                      "WHERE integrity_check = 'ok'"), 1);
 }
 
+/* Two processes opening (and so migrating) a brand-new catalog at once. */
+static void test_two_processes_first_open(void **state)
+{
+    fixture *f = *state;
+    for (int round = 0; round < 5; round++) {
+        char home[128];
+        snprintf(home, sizeof home, "%s/fresh%d", f->home, round);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            tarn_catalog *c = NULL;
+            int rc = tarn_catalog_open(home, &c, NULL);
+            rc = rc ? rc : tarn_catalog_database_create(c, "child", NULL, NULL, NULL, NULL);
+            tarn_catalog_close(c);
+            _exit(rc ? 1 : 0);
+        }
+        tarn_catalog *c = NULL;
+        OK(tarn_catalog_open(home, &c, E));
+        OK(tarn_catalog_database_create(c, "parent", NULL, NULL, NULL, E));
+        int status = 0;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        assert_int_equal(tarn_catalog_schema_version(c), tarn_catalog_schema_latest());
+        assert_int_equal(sql_int(c, "SELECT count(*) FROM databases"), 2);
+        tarn_catalog_close(c);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -845,6 +873,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_job_run_states, setup, teardown),
         cmocka_unit_test(test_new_id),
         cmocka_unit_test_setup_teardown(test_two_processes_write, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_two_processes_first_open, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

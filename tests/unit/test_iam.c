@@ -745,6 +745,43 @@ static void test_role_inline_forms(void **state)
     assert_null(r);
 }
 
+/* The shape of examples/etl-poc's GlueSparkJobRole once stack/ has
+** resolved its intrinsics. */
+static void test_pipeline_role(void **state)
+{
+    const char *trust = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+                        "\"Principal\":{\"Service\":[\"glue.amazonaws.com\"]},\"Action\":"
+                        "[\"sts:AssumeRole\"]}]}";
+    const char *inl =
+        "[{\"PolicyName\":\"etl-poc-transform-s3\",\"PolicyDocument\":{\"Version\":"
+        "\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"s3:ListBucket\"],"
+        "\"Resource\":[\"arn:aws:s3:::etl-poc-data-raw\",\"arn:aws:s3:::etl-poc-data-silver\"]},"
+        "{\"Effect\":\"Allow\",\"Action\":[\"s3:GetObject\",\"s3:PutObject\",\"s3:DeleteObject\"],"
+        "\"Resource\":[\"arn:aws:s3:::etl-poc-data-raw/*\",\"arn:aws:s3:::etl-poc-data-silver/*\"]"
+        "}]}}]";
+    const char *managed[] = {GLUE_ROLE};
+    tarn_iam_role *r = NULL;
+    tarn_error err = {0};
+    if (tarn_iam_role_create("GlueSparkJobRole", trust, inl, managed, 1, &r, &err))
+        fail_msg("%s", err.msg);
+    assert_true(tarn_iam_can_assume(r, "glue.amazonaws.com"));
+    assert_false(tarn_iam_can_assume(r, "athena.amazonaws.com"));
+    assert_true(allowed(r, "s3:GetObject", "arn:aws:s3:::etl-poc-data-raw/who/data.csv"));
+    assert_true(allowed(r, "s3:PutObject", "arn:aws:s3:::etl-poc-data-silver/who/p.parquet"));
+    assert_true(allowed(r, "s3:ListBucket", "arn:aws:s3:::etl-poc-data-silver"));
+    assert_true(allowed(r, "glue:UpdateTable", "*"));
+    tarn_iam_decision d;
+    char msg[512];
+    const char *gold = "arn:aws:s3:::etl-poc-data-gold/who/country=FR/p.parquet";
+    tarn_iam_evaluate(r, "s3:PutObject", gold, &d);
+    assert_false(d.allowed);
+    tarn_iam_denied_message(r, "s3:PutObject", gold, &d, msg, sizeof msg);
+    assert_string_equal(msg, "AccessDenied: role 'GlueSparkJobRole' is not allowed to perform "
+                             "'s3:PutObject' on 'arn:aws:s3:::etl-poc-data-gold/who/country=FR/"
+                             "p.parquet' (no statement allows it)");
+    tarn_iam_role_free(r);
+}
+
 static void test_s3_arn_helper(void **state)
 {
     char buf[128];
@@ -791,6 +828,7 @@ int main(void)
         cmocka_unit_test(test_managed_s3_athena_logs),
         cmocka_unit_test(test_managed_unknown_and_list),
         cmocka_unit_test(test_role_inline_forms),
+        cmocka_unit_test(test_pipeline_role),
         cmocka_unit_test(test_s3_arn_helper),
         cmocka_unit_test(test_glob_is_not_exponential),
     };

@@ -539,8 +539,12 @@ static void test_unknown_names(void **state)
                  "  Cidr: {Type: AWS::S3::Bucket, Properties: {P: !Cidr [10.0.0.0/16, 2, 8]}}\n"
                  "  Odd: {Type: AWS::S3::Bucket, Properties: {P: {Fn::Nope: 1}}}\n"
                  "  Ref: {Type: AWS::S3::Bucket, Properties: {P: !Ref Nope}}\n"
-                 "  RefShape: {Type: AWS::S3::Bucket, Properties: {P: {Ref: [a]}}}\n",
+                 "  RefShape: {Type: AWS::S3::Bucket, Properties: {P: {Ref: [a]}}}\n"
+                 "  PropsFn: {Type: AWS::S3::Bucket, Properties: {Fn::Sub: x}}\n",
              NULL);
+    /* Properties that evaluate to a string (found by fuzz_template) */
+    assert_eval_fails(&e, "PropsFn", TARN_ERR_INVALID, "Resources.PropsFn.Properties: ",
+                      "mapping");
     assert_eval_fails(&e, "Cidr", TARN_ERR_UNSUPPORTED, NULL, "'Fn::Cidr'");
     assert_eval_fails(&e, "Odd", TARN_ERR_UNSUPPORTED, NULL, "'Fn::Nope'");
     assert_eval_fails(&e, "Ref", TARN_ERR_INVALID, "Resources.Ref.Properties.P: ",

@@ -507,6 +507,16 @@ static void test_params_constraint_messages(void **state)
     memset(&err, 0, sizeof err);
     rc = one("{Type: String, AllowedPattern: '((a{100}){100}){100}'}", "a", &v, &err);
     assert_int_equal(rc, TARN_ERR_LIMIT);
+    /* patterns cut short (found by fuzz_template: read past the end) */
+    static const char *const cut[] = {"{Type: String, AllowedPattern: 'ab\\'}",
+                                      "{Type: String, AllowedPattern: 'ab(?'}",
+                                      "{Type: String, AllowedPattern: '[ab\\'}",
+                                      "{Type: String, AllowedPattern: 'a{2'}"};
+    for (size_t i = 0; i < sizeof cut / sizeof *cut; i++) {
+        memset(&err, 0, sizeof err);
+        assert_int_equal(one(cut[i], "ab", &v, &err), TARN_ERR_UNSUPPORTED);
+        assert_non_null(strstr(err.msg, "AllowedPattern"));
+    }
 }
 
 static void test_params_lists(void **state)
