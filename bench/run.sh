@@ -18,14 +18,14 @@
 # To add a figure: write a function figure_NAME that calls compare (see
 # figure_stats_1m) and add NAME to FIGURES.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 build=${1:-build}
 tarn=$build/tarn
 gen=$build/gen_who
 runs=${BENCH_RUNS:-5}
 data=bench/data
 export DUCKDB_THREADS=${DUCKDB_THREADS:-2}
-FIGURES=(stats_1m stats_10m)
+FIGURES=(stats_1m stats_10m cat_1m cat_10m)
 SUMMARY=()
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tarn-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -40,15 +40,15 @@ ensure_data() {
     "$gen" "$2" "$f.tmp" 1 && mv "$f.tmp" "$f"
 }
 
-# measure NAME CMD...: run CMD $runs times; sets M_MEDIAN (s), M_RSS (peak
-# MB over the runs), M_ALL (each time) and M_OUT (stdout of the last run).
+# measure NAME OUT CMD...: run CMD $runs times with stdout to OUT; sets
+# M_MEDIAN (s), M_RSS (peak MB over the runs) and M_ALL (each time).
 # Returns 1, after showing its stderr, if a run fails.
 measure() {
-    local name=$1 i t0 t1 rss times=() peak=0
-    shift
+    local name=$1 out=$2 i t0 t1 rss times=() peak=0
+    shift 2
     for ((i = 0; i < runs; i++)); do
         t0=$(date +%s%N)
-        if ! /usr/bin/time -f %M -o "$tmp/rss" "$@" >"$tmp/out" 2>"$tmp/err"; then
+        if ! /usr/bin/time -f %M -o "$tmp/rss" "$@" >"$out" 2>"$tmp/err"; then
             echo "  $name: failed:"
             sed 's/^/    /' "$tmp/err" | head -n 20
             return 1
@@ -62,7 +62,6 @@ measure() {
         END { printf "%.3f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
     M_RSS=$((peak / 1024))
     M_ALL="${times[*]}"
-    M_OUT=$(cat "$tmp/out")
 }
 
 # tarn_can VERB...: true if `tarn VERB... tiny.csv` works, so a figure can
@@ -73,8 +72,9 @@ tarn_can() {
 }
 
 # compare LABEL INPUT TARN_ARGS -- DUCKDB_SCRIPT: one figure. Runs
-# `tarn TARN_ARGS INPUT` and `node DUCKDB_SCRIPT INPUT`, prints both and
-# adds a line to the summary.
+# `tarn TARN_ARGS INPUT` (its stdout to /dev/null) and `node DUCKDB_SCRIPT
+# INPUT` (which prints `query_ms=T`), prints both and adds a line to the
+# summary.
 compare() {
     local label=$1 input=$2 tm=- tr=- dm=- dr=- dq=- ratio=-
     shift 2
@@ -85,13 +85,13 @@ compare() {
     cat "$input" >/dev/null   # into the page cache, for both
     if ! tarn_can "${targs[@]}"; then
         echo "  tarn: not available ($(head -n 1 "$tmp/tarn_can.err" 2>/dev/null))"
-    elif measure tarn "$tarn" "${targs[@]}" "$input"; then
+    elif measure tarn /dev/null "$tarn" "${targs[@]}" "$input"; then
         tm=$M_MEDIAN tr=$M_RSS
         printf '  tarn    median %7.3f s   peak RSS %6d MB   runs: %s\n' "$tm" "$tr" "$M_ALL"
     fi
-    if measure duckdb node "$script" "$input"; then
+    if measure duckdb "$tmp/out" node "$script" "$input"; then
         dm=$M_MEDIAN dr=$M_RSS
-        dq=$(grep -o 'query_ms=[0-9.]*' <<<"$M_OUT" | cut -d= -f2)
+        dq=$(grep -o 'query_ms=[0-9.]*' "$tmp/out" | cut -d= -f2)
         printf '  duckdb  median %7.3f s   peak RSS %6d MB   runs: %s\n' "$dm" "$dr" "$M_ALL"
         printf '          (node process; query alone %s ms in the last run)\n' "${dq:-?}"
     fi
@@ -100,7 +100,7 @@ compare() {
         printf '  tarn/duckdb time %s (%s)\n' "$ratio" "$(awk -v r="$ratio" 'BEGIN {
             if (r < 1) printf "tarn %.1fx faster", 1 / r; else printf "tarn %.1fx slower", r }')"
     fi
-    SUMMARY+=("$(printf '%-34s %9s %9s %8s %9s %9s' "$label ($(basename "$input"))" \
+    SUMMARY+=("$(printf '%-38s %9s %9s %8s %9s %9s' "$label ($(basename "$input"))" \
         "$tm" "$dm" "$ratio" "$tr" "$dr")")
 }
 
@@ -111,8 +111,17 @@ stats_figure() {
     compare "file stats" "$data/$1" file stats -- bench/stats_duckdb.mjs
 }
 
+# cat_figure FILE ROWS: `tarn file cat --format csv` (every row, as CSV)
+# against DuckDB's COPY of the file to CSV; both write to /dev/null.
+cat_figure() {
+    ensure_data "$1" "$2" || { echo "  cannot generate $data/$1"; return 1; }
+    compare "file cat --format csv" "$data/$1" file cat --format csv -- bench/cat_duckdb.mjs
+}
+
 figure_stats_1m() { stats_figure who_1m.csv 1000000; }
 figure_stats_10m() { stats_figure who_10m.csv 10000000; }
+figure_cat_1m() { cat_figure who_1m.csv 1000000; }
+figure_cat_10m() { cat_figure who_10m.csv 10000000; }
 
 if [[ ! -x $gen ]]; then
     echo "bench: $gen not built (run 'make build')" >&2
@@ -133,6 +142,6 @@ for f in "${selected[@]}"; do "figure_$f"; done
 
 echo
 echo "Summary (time: median seconds; RSS: peak MB; DuckDB: whole node process)"
-printf '%-34s %9s %9s %8s %9s %9s\n' figure "tarn s" "duckdb s" "ratio" "tarn MB" "duckdb MB"
+printf '%-38s %9s %9s %8s %9s %9s\n' figure "tarn s" "duckdb s" "ratio" "tarn MB" "duckdb MB"
 printf '%s\n' "${SUMMARY[@]}"
 echo "ratio = tarn time / DuckDB time (below 1: tarn is faster); '-': not measured"

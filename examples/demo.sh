@@ -10,7 +10,7 @@
 # written into the repository. A command that is not built yet is noted and
 # skipped; any other failure makes the demo exit 1 after the last step.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 tarn=${1:-build/tarn}
 [[ $tarn == */* ]] || tarn=./$tarn
 if [[ ! -x $tarn ]]; then

@@ -21,7 +21,7 @@
 # else its last lines with the path). The run ends with a FAILED list and
 # the line `N passed, N failed`, and exits non-zero if anything failed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 BUILD=${BUILD:-build}
 BUILD_SAN=${BUILD_SAN:-build-san}
@@ -40,7 +40,7 @@ FAILED=()
 if [[ -t 1 ]]; then
     C_RED=$'\e[31m' C_GREEN=$'\e[32m' C_BOLD=$'\e[1m' C_OFF=$'\e[0m'
 else
-    C_RED= C_GREEN= C_BOLD= C_OFF=
+    C_RED='' C_GREEN='' C_BOLD='' C_OFF=''
 fi
 
 abs() { (cd "$1" && pwd); }

@@ -20,6 +20,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/file_parquet.h"
+#include "cli/table_print.h"
 #include "format/format.h"
 #include "store/store.h"
 #include "table/table.h"
@@ -41,6 +43,7 @@ typedef struct file_cmd {
     const char *to;          /* convert: --to; NULL = from dst's name */
     const char *compression; /* convert: --compression (Parquet codec) */
     int64_t row_group_rows;  /* convert: --row-group-size; 0 = default */
+    int row_groups;          /* inspect: Parquet row groups shown in text */
 } file_cmd;
 
 /* The option table: name, argument, the verbs that take it, help text. */
@@ -61,6 +64,7 @@ static const struct file_option {
     {"to", ARG_WORD, VERB_CONVERT, "output format: parquet, csv or jsonl (default: by DST's name, else parquet)"},
     {"compression", ARG_WORD, VERB_CONVERT, "Parquet codec: snappy (default), zstd, gzip or none"},
     {"row-group-size", ARG_COUNT, VERB_CONVERT, "most rows in one Parquet row group"},
+    {"row-groups", ARG_COUNT, VERB_INSPECT, "Parquet: show at most N row groups (default 10; --json shows all)"},
 };
 #define NOPTIONS (sizeof file_options / sizeof file_options[0])
 
@@ -97,11 +101,11 @@ static void file_usage(FILE *f)
         const struct file_option *o = &file_options[i];
         char spec[40];
         snprintf(spec, sizeof spec, "--%s%s", o->name, arg_spec[o->arg]);
-        fprintf(f, "  %-20s %s%s\n", spec, o->help,
-                o->verbs == VERB_ALL       ? ""
-                : o->verbs == VERB_CAT     ? " (cat)"
-                : o->verbs == VERB_CONVERT ? " (convert)"
-                                           : " (inspect, stats)");
+        fprintf(f, "  %-20s %s", spec, o->help);
+        for (size_t v = 0, k = 0; v < NVERBS && o->verbs != VERB_ALL; v++)
+            if (o->verbs & file_verbs[v].bit)
+                fprintf(f, "%s%s", k++ ? ", " : " (", file_verbs[v].name);
+        fprintf(f, "%s\n", o->verbs != VERB_ALL ? ")" : "");
     }
     fprintf(f, "\nExit status: 0 ok, 1 the file could not be read, 2 usage error.\n");
 }
@@ -148,6 +152,12 @@ static int apply_option(file_cmd *cmd, const struct file_option *o, const char *
         if (*v == '\0' || *end != '\0' || k < 0 || (k == 0 && n[0] == 'r'))
             return tarn_cli_usage_error("--%s needs a count of rows, got '%s'", n, v);
         *(n[0] == 'l' ? &cmd->limit : &cmd->row_group_rows) = k;
+    } else if (strcmp(n, "row-groups") == 0) {
+        char *end;
+        long k = strtol(v, &end, 10);
+        if (*v == '\0' || *end != '\0' || k < 0 || k > INT32_MAX)
+            return tarn_cli_usage_error("--row-groups needs a count, got '%s'", v);
+        cmd->row_groups = (int)k;
     } else if (strcmp(n, "to") == 0) {
         if (tarn_format_from_name(v) == TARN_FORMAT_UNKNOWN)
             return tarn_cli_usage_error("--to takes parquet, csv or jsonl, got '%s'", v);
@@ -333,7 +343,7 @@ static const char *char_name(char c, char buf[8])
     return buf;
 }
 
-static void inspect_text(const file_cmd *cmd, tarn_reader *r)
+static void inspect_text(const file_cmd *cmd, tarn_reader *r, bool boxed)
 {
     const tarn_input_info *in = tarn_reader_info(r);
     const tarn_schema *s = tarn_reader_schema(r);
@@ -354,13 +364,17 @@ static void inspect_text(const file_cmd *cmd, tarn_reader *r)
     const tarn_pq_meta *pq = tarn_reader_parquet_meta(r);
     if (pq) {
         printf("created by: %s\n", pq->created_by[0] ? pq->created_by : "(not recorded)");
+        printf("version:    %d\n", (int)pq->version);
+        printf("file size:  %lld bytes\n", (long long)pq->file_size);
         printf("row groups: %d\n", pq->nrow_groups);
-        if (pq->nrow_groups > 0 && pq->nleaves > 0)
-            printf("codec:      %s\n", tarn_parquet_codec_name(pq->row_groups[0].chunks[0].codec));
     }
     printf("rows:       %lld\n", (long long)tarn_reader_row_count(r));
     printf("bad rows:   %lld\n", (long long)tarn_reader_bad_rows(r));
     printf("columns:    %d\n", s->ncols);
+    if (pq) {
+        tarn_cli_parquet_text(pq, boxed, cmd->row_groups);
+        return;
+    }
     for (int i = 0; i < s->ncols; i++)
         printf("  %3d  %-30s %s\n", i + 1, s->fields[i].name,
                tarn_type_name(s->fields[i].type, tn, sizeof tn));
@@ -391,6 +405,7 @@ static void inspect_json(const file_cmd *cmd, tarn_reader *r)
         printf(",\"created_by\":");
         tarn_cli_json_string(stdout, pq->created_by);
         printf(",\"row_groups\":%d", pq->nrow_groups);
+        tarn_cli_parquet_json(pq);
     }
     printf(",\"rows\":%lld,\"bad_rows\":%lld,\"columns\":[", (long long)tarn_reader_row_count(r),
            (long long)tarn_reader_bad_rows(r));
@@ -412,296 +427,44 @@ static int file_inspect(const file_cmd *cmd, const tarn_cli *cli)
     if (cmd->json)
         inspect_json(cmd, r);
     else
-        inspect_text(cmd, r);
+        inspect_text(cmd, r, cli->tty);
     tarn_reader_close(r);
     return TARN_EXIT_OK;
 }
 
-/* ---- text grids: the boxed table of `cat` and the table of `stats` ---- */
-
-#define CELL_MAX 40        /* display columns a cell may take */
-#define CELL_BYTES 256     /* bytes of a value looked at for display */
-#define TABLE_WINDOW 1000  /* rows that set the column widths of `cat` */
-
-/* Cells of a table, row-major, each sanitized for the terminal. */
-typedef struct grid {
-    int ncols;
-    int *width;      /* display width per column */
-    bool *right;     /* right-align (numbers) */
-    tarn_buf text;   /* cell texts, each NUL-terminated */
-    size_t *off;     /* start of each cell in text */
-    int *cw;         /* display width of each cell */
-    size_t ncells, cap;
-    bool boxed;
-} grid;
-
-static void grid_init(grid *g, int ncols, bool boxed)
-{
-    memset(g, 0, sizeof *g);
-    g->ncols = ncols;
-    g->boxed = boxed;
-    g->width = tarn_xcalloc((size_t)(ncols ? ncols : 1), sizeof *g->width);
-    g->right = tarn_xcalloc((size_t)(ncols ? ncols : 1), sizeof *g->right);
-    tarn_buf_init(&g->text, 0);
-}
-
-static void grid_free(grid *g)
-{
-    free(g->width);
-    free(g->right);
-    free(g->off);
-    free(g->cw);
-    tarn_buf_free(&g->text);
-}
-
-/* Drop the cells, keep the widths. */
-static void grid_clear(grid *g)
-{
-    tarn_buf_reset(&g->text);
-    g->ncells = 0;
-}
-
-/* s[0..n) made printable and cut to at most maxw display columns (code
-** points; a cut ends in "…") into out; returns its display width. */
-static int disp_text(const char *s, size_t n, int maxw, tarn_buf *out)
-{
-    int w = 0;
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = (unsigned char)s[i];
-        size_t len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-        if (i + len > n)
-            break; /* a character cut by CELL_BYTES */
-        if (w == maxw - 1 && i + len < n) {
-            tarn_buf_append(out, "\xE2\x80\xA6", 3);
-            return w + 1;
-        }
-        if (c == '\n')
-            tarn_buf_append(out, "\xE2\x86\xB5", 3); /* ↵ */
-        else if (c < 0x20 || c == 0x7F)
-            tarn_buf_putc(out, ' ');
-        else
-            tarn_buf_append(out, s + i, len);
-        w++;
-        i += len;
-    }
-    return w;
-}
-
-/* Add the next cell (row-major). */
-static void grid_add(grid *g, const char *s, size_t n)
-{
-    if (g->ncells == g->cap) {
-        g->cap = g->cap ? g->cap * 2 : 256;
-        g->off = tarn_xrealloc(g->off, g->cap * sizeof *g->off);
-        g->cw = tarn_xrealloc(g->cw, g->cap * sizeof *g->cw);
-    }
-    g->off[g->ncells] = g->text.len;
-    g->cw[g->ncells] = disp_text(s, n, CELL_MAX, &g->text);
-    tarn_buf_putc(&g->text, '\0');
-    g->ncells++;
-}
-
-/* Widen the columns to fit every cell held. */
-static void grid_fit(grid *g)
-{
-    for (size_t i = 0; i < g->ncells; i++) {
-        int c = (int)(i % (size_t)g->ncols);
-        if (g->cw[i] > g->width[c])
-            g->width[c] = g->cw[i];
-    }
-}
-
-/* A border line: left, fill, join, right are box-drawing strings. */
-static void grid_rule(const grid *g, const char *l, const char *j, const char *r)
-{
-    if (!g->boxed)
-        return;
-    fputs(l, stdout);
-    for (int c = 0; c < g->ncols; c++) {
-        for (int k = 0; k < g->width[c] + 2; k++)
-            fputs("\xE2\x94\x80", stdout);
-        fputs(c + 1 < g->ncols ? j : r, stdout);
-    }
-    fputc('\n', stdout);
-}
-
-/* Print one cell padded (or cut) to its column's width. */
-static void grid_cell(const grid *g, int c, const char *s, int w, bool right)
-{
-    tarn_buf cut;
-    tarn_buf_init(&cut, 0);
-    if (w > g->width[c]) { /* a later row wider than the first window */
-        w = disp_text(s, strlen(s), g->width[c], &cut);
-        s = cut.data;
-    }
-    int pad = g->width[c] - w;
-    if (!g->boxed && !right && c + 1 == g->ncols)
-        pad = 0; /* no trailing blanks */
-    const char *sep = g->boxed ? "\xE2\x94\x82 " : (c ? "  " : "");
-    printf("%s%*s%s%*s%s", sep, right ? pad : 0, "", s, right ? 0 : pad, "", g->boxed ? " " : "");
-    tarn_buf_free(&cut);
-}
-
-/* Print the held cells as rows (a header row is not right-aligned). */
-static void grid_rows(const grid *g, bool header)
-{
-    for (size_t i = 0; i < g->ncells; i++) {
-        int c = (int)(i % (size_t)g->ncols);
-        grid_cell(g, c, g->text.data + g->off[i], g->cw[i], g->right[c] && !header);
-        if (c + 1 == g->ncols)
-            fputs(g->boxed ? "\xE2\x94\x82\n" : "\n", stdout);
-    }
-}
-
 /* ---- cat ---- */
 
-/* The display text of row i of column c, before sanitizing. */
-static const char *cell_value(const tarn_column *c, int64_t i, char buf[CELL_BYTES], size_t *n)
-{
-    if (!tarn_column_is_valid(c, i)) {
-        *n = 4;
-        return "NULL";
-    }
-    if (c->type.id == TARN_TYPE_STRING) {
-        size_t len = (size_t)(c->offsets[i + 1] - c->offsets[i]);
-        *n = len < CELL_BYTES ? len : CELL_BYTES;
-        return c->data ? c->data + c->offsets[i] : "";
-    }
-    *n = tarn_value_format(c, i, buf, CELL_BYTES);
-    return buf;
-}
-
-static bool is_numeric(tarn_type_id t)
-{
-    return t == TARN_TYPE_INT || t == TARN_TYPE_BIGINT || t == TARN_TYPE_DOUBLE ||
-           t == TARN_TYPE_DECIMAL;
-}
-
-/* The boxed table's header: names, then types. */
-static void table_header(grid *g, const tarn_schema *s)
-{
-    char tn[48];
-    grid_clear(g);
-    for (int c = 0; c < s->ncols; c++) {
-        g->right[c] = is_numeric(s->fields[c].type.id);
-        grid_add(g, s->fields[c].name, strlen(s->fields[c].name));
-    }
-    for (int c = 0; c < s->ncols; c++) {
-        tarn_type_name(s->fields[c].type, tn, sizeof tn);
-        grid_add(g, tn, strlen(tn));
-    }
-    grid_fit(g);
-}
-
-/* Rows [0, k) of b into the grid. */
-static void table_add(grid *g, const tarn_batch *b, int64_t k)
-{
-    char buf[CELL_BYTES];
-    for (int64_t i = 0; i < k; i++) {
-        for (int c = 0; c < b->ncols; c++) {
-            size_t n;
-            const char *s = cell_value(&b->cols[c], i, buf, &n);
-            grid_add(g, s, n);
-        }
-    }
-}
-
-/* Box-drawing corners and joins of the top, middle and bottom rules. */
-#define BOX_TOP "\xE2\x94\x8C", "\xE2\x94\xAC", "\xE2\x94\x90"
-#define BOX_MID "\xE2\x94\x9C", "\xE2\x94\xBC", "\xE2\x94\xA4"
-#define BOX_END "\xE2\x94\x94", "\xE2\x94\xB4", "\xE2\x94\x98"
-
-/* Fix the widths from the rows held in body and print the table's top:
-** the rule, names, types and the rule under them. */
-static void table_top(grid *head, grid *body)
-{
-    grid_fit(body);
-    memcpy(head->width, body->width, sizeof(int) * (size_t)head->ncols);
-    grid_rule(head, BOX_TOP);
-    grid_rows(head, true);
-    grid_rule(head, BOX_MID);
-}
-
-/* The line under the table: how many rows were shown of how many. */
-static void table_count(int64_t shown, int64_t total)
-{
-    if (shown < total)
-        printf("(%lld of %lld rows)\n", (long long)shown, (long long)total);
-    else
-        printf("(%lld row%s)\n", (long long)shown, shown == 1 ? "" : "s");
-}
-
-/* cat as a boxed table. The first TABLE_WINDOW rows set the column widths;
-** later rows are printed as they come, cut to those widths. */
+/* cat as a boxed table (table_print.c): the first rows set the widths. */
 static int cat_table(tarn_reader *r, int64_t limit, tarn_error *err)
 {
-    const tarn_schema *s = tarn_reader_schema(r);
-    grid head, body;
-    grid_init(&head, s->ncols, true);
-    grid_init(&body, s->ncols, true);
-    table_header(&head, s);
-    memcpy(body.width, head.width, sizeof(int) * (size_t)s->ncols);
-    memcpy(body.right, head.right, sizeof(bool) * (size_t)s->ncols);
+    tarn_table_printer *p = tarn_table_printer_new(tarn_reader_schema(r));
     tarn_batch b;
-    tarn_batch_init(&b, s, 0);
+    tarn_batch_init(&b, tarn_reader_schema(r), 0);
     int64_t shown = 0;
-    bool top = false;
     int got = 0;
     while ((limit < 0 || shown < limit) && (got = tarn_reader_next(r, &b, err)) == 1) {
         int64_t k = limit >= 0 && limit - shown < b.nrows ? limit - shown : b.nrows;
-        table_add(&body, &b, k);
+        tarn_table_printer_add(p, &b, k);
         shown += k;
-        if (!top && shown < TABLE_WINDOW && (limit < 0 || shown < limit))
-            continue;
-        if (!top)
-            table_top(&head, &body);
-        top = true;
-        grid_rows(&body, false);
-        grid_clear(&body);
-    }
-    if (got >= 0) {
-        if (!top)
-            table_top(&head, &body);
-        grid_rows(&body, false);
-        grid_rule(&head, BOX_END);
-        table_count(shown, tarn_reader_row_count(r));
     }
     tarn_batch_free(&b);
-    grid_free(&head);
-    grid_free(&body);
-    return got < 0 ? (err->code ? err->code : TARN_ERR_INTERNAL) : TARN_OK;
+    if (got < 0) {
+        tarn_table_printer_abort(p);
+        return err->code ? err->code : TARN_ERR_INTERNAL;
+    }
+    tarn_table_printer_end(p, tarn_reader_row_count(r));
+    return TARN_OK;
 }
 
-/* cat as CSV or JSON lines through the text writer, to stdout. */
+/* cat as CSV or JSON lines to stdout: the splits are read and formatted
+** on one thread per CPU and written in order (tarn_text_write_reader). */
 static int cat_text(tarn_reader *r, tarn_format_kind k, int64_t limit, tarn_error *err)
 {
-    const tarn_schema *s = tarn_reader_schema(r);
-    tarn_text_writer *w;
-    int rc = tarn_text_writer_open(&w, STDOUT_FILENO, k, s, true, err);
-    if (rc)
-        return rc;
-    tarn_batch b;
-    tarn_batch_init(&b, s, 0);
-    int64_t shown = 0;
-    int got = 0;
-    while (rc == TARN_OK && (limit < 0 || shown < limit) &&
-           (got = tarn_reader_next(r, &b, err)) == 1) {
-        if (limit >= 0 && limit - shown < b.nrows)
-            b.nrows = limit - shown; /* the writer stops at nrows */
-        shown += b.nrows;
-        rc = tarn_text_writer_write(w, &b, err);
-    }
-    if (got < 0 && rc == TARN_OK)
-        rc = err->code ? err->code : TARN_ERR_INTERNAL;
-    tarn_error cerr = {0};
-    int crc = tarn_text_writer_close(w, &cerr);
-    if (rc == TARN_OK && crc) {
-        rc = crc;
-        *err = cerr;
-    }
-    tarn_batch_free(&b);
-    return rc;
+    tarn_text_options o;
+    tarn_text_options_init(&o);
+    o.kind = k;
+    o.limit = limit;
+    return tarn_text_write_reader(r, STDOUT_FILENO, &o, NULL, err);
 }
 
 static int file_cat(const file_cmd *cmd, const tarn_cli *cli)
@@ -748,22 +511,6 @@ static void split_close(void *cursor)
     tarn_cursor_close(cursor);
 }
 
-/* Write n bytes as a JSON string literal. */
-static void json_bytes(const char *s, size_t n)
-{
-    putchar('"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
-    }
-    putchar('"');
-}
-
 /* A column's min or max as a JSON value of its type (null if none). */
 static void json_stat(const tarn_column_stats *cs, bool want_max)
 {
@@ -773,11 +520,11 @@ static void json_stat(const tarn_column_stats *cs, bool want_max)
     if (!cs->has_minmax || (t == TARN_TYPE_DOUBLE && cs->nan_count == cs->count))
         fputs("null", stdout);
     else if (t == TARN_TYPE_STRING)
-        json_bytes(want_max ? cs->max_str : cs->min_str, want_max ? cs->max_len : cs->min_len);
+        tarn_cli_json_bytes(stdout, want_max ? cs->max_str : cs->min_str, want_max ? cs->max_len : cs->min_len);
     else if (t == TARN_TYPE_DATE || t == TARN_TYPE_TIMESTAMP)
-        json_bytes(buf, n);
+        tarn_cli_json_bytes(stdout, buf, n);
     else if (t == TARN_TYPE_DOUBLE && strstr(buf, "Infinity"))
-        json_bytes(buf, n); /* JSON has no infinity: "Infinity" as a string */
+        tarn_cli_json_bytes(stdout, buf, n); /* JSON has no infinity: "Infinity" as a string */
     else
         fputs(buf, stdout);
 }
@@ -806,64 +553,43 @@ static void stats_json(const file_cmd *cmd, const tarn_schema *s, const tarn_tab
     printf("]}\n");
 }
 
-/* Add a formatted number as a grid cell. */
-static void grid_add_count(grid *g, int64_t v)
-{
-    char buf[32];
-    int n = snprintf(buf, sizeof buf, "%lld", (long long)v);
-    grid_add(g, buf, (size_t)n);
-}
-
 /* A min or max cell: strings from their own bytes, others as formatted. */
-static void grid_add_stat(grid *g, const tarn_column_stats *cs, bool want_max)
+static void grid_add_stat(tarn_grid *g, const tarn_column_stats *cs, bool want_max)
 {
     char buf[128];
     size_t n = tarn_stats_format(cs, want_max, buf, sizeof buf);
-    if (cs->type.id == TARN_TYPE_STRING && cs->has_minmax)
-        grid_add(g, want_max ? cs->max_str : cs->min_str,
-                 want_max ? (cs->max_len < CELL_BYTES ? cs->max_len : CELL_BYTES)
-                          : (cs->min_len < CELL_BYTES ? cs->min_len : CELL_BYTES));
-    else
-        grid_add(g, buf, n);
+    if (cs->type.id == TARN_TYPE_STRING && cs->has_minmax) {
+        size_t len = want_max ? cs->max_len : cs->min_len;
+        tarn_grid_add(g, want_max ? cs->max_str : cs->min_str,
+                      len < TARN_GRID_CELL_BYTES ? len : TARN_GRID_CELL_BYTES);
+    } else {
+        tarn_grid_add(g, buf, n);
+    }
 }
 
 static void stats_text(const tarn_cli *cli, const tarn_schema *s, const tarn_table_stats *st)
 {
     static const char *head[] = {"column", "type", "count", "nulls", "distinct", "min", "max"};
-    grid g;
-    grid_init(&g, 7, cli->tty);
+    tarn_grid g;
+    tarn_grid_init(&g, 7, cli->tty);
     for (int c = 0; c < 7; c++) {
-        grid_add(&g, head[c], strlen(head[c]));
+        tarn_grid_add_str(&g, head[c]);
         g.right[c] = c >= 2 && c <= 4;
     }
     char tn[48];
     for (int c = 0; c < st->ncols; c++) {
         const tarn_column_stats *cs = &st->cols[c];
-        grid_add(&g, s->fields[c].name, strlen(s->fields[c].name));
-        tarn_type_name(cs->type, tn, sizeof tn);
-        grid_add(&g, tn, strlen(tn));
-        grid_add_count(&g, cs->count);
-        grid_add_count(&g, cs->null_count);
-        grid_add_count(&g, tarn_stats_distinct(cs));
+        tarn_grid_add_str(&g, s->fields[c].name);
+        tarn_grid_add_str(&g, tarn_type_name(cs->type, tn, sizeof tn));
+        tarn_grid_add_int(&g, cs->count);
+        tarn_grid_add_int(&g, cs->null_count);
+        tarn_grid_add_int(&g, tarn_stats_distinct(cs));
         grid_add_stat(&g, cs, false);
         grid_add_stat(&g, cs, true);
     }
-    grid_fit(&g);
     printf("rows: %lld\n", (long long)st->rows);
-    size_t all = g.ncells;
-    g.ncells = 7; /* the header row first, then the rule under it */
-    grid_rule(&g, BOX_TOP);
-    grid_rows(&g, true);
-    grid_rule(&g, BOX_MID);
-    g.ncells = all;
-    for (size_t i = 7; i < g.ncells; i++) {
-        int c = (int)(i % 7);
-        grid_cell(&g, c, g.text.data + g.off[i], g.cw[i], g.right[c]);
-        if (c == 6)
-            fputs(g.boxed ? "\xE2\x94\x82\n" : "\n", stdout);
-    }
-    grid_rule(&g, BOX_END);
-    grid_free(&g);
+    tarn_grid_print(&g, 1);
+    tarn_grid_free(&g);
 }
 
 static int file_stats(const file_cmd *cmd, const tarn_cli *cli)
@@ -997,14 +723,15 @@ static int file_convert(const file_cmd *cmd, const tarn_cli *cli)
     int rc = convert_options(cmd, &o, &err);
     if (!rc)
         rc = resolve_path(cmd->path, cli->home, &src, &err);
-    if (!rc)
-        rc = dst_prepare(&d, cmd->dst, cli->home, &err);
     if (!rc) {
-        o.read.on_bad_row = on_bad_row;
-        o.read.bad_row_ud = &bad;
-        rc = tarn_file_convert(src, d.local, &o, &res, &err);
-        if (rc && d.st)
-            show_uri(&err, d.local, cmd->dst);
+        rc = dst_prepare(&d, cmd->dst, cli->home, &err);
+        if (!rc) {
+            o.read.on_bad_row = on_bad_row;
+            o.read.bad_row_ud = &bad;
+            rc = tarn_file_convert(src, d.local, &o, &res, &err);
+            if (rc && d.st)
+                show_uri(&err, d.local, cmd->dst);
+        }
         rc = dst_finish(&d, rc, &err);
     }
     if (rc && src && strcmp(src, cmd->path) != 0)
@@ -1035,7 +762,7 @@ int tarn_cli_file(tarn_cli *cli, int argc, char **argv)
         file_usage(stdout);
         return TARN_EXIT_OK;
     }
-    file_cmd cmd = {.json = cli->json, .limit = -1};
+    file_cmd cmd = {.json = cli->json, .limit = -1, .row_groups = 10};
     tarn_read_options_init(&cmd.ro);
     const struct file_verb *v = NULL;
     for (size_t i = 0; i < NVERBS; i++)

@@ -165,6 +165,8 @@ typedef struct tarn_crawl_class {
     int64_t records;          /* Parquet exact; text estimated from the sample */
     bool records_exact;       /* the whole file was read (or Parquet) */
     int64_t avg_record_size;  /* bytes per record (uncompressed for text) */
+    int64_t bytes_read;       /* read from the store to classify it (probe and
+                                 sample; not the footer the Parquet reader reads) */
     char reason[160];         /* UNKNOWN: why, for the log */
 } tarn_crawl_class;
 

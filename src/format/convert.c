@@ -3,7 +3,8 @@
 ** writes (CSV, JSON lines, Parquet in; Parquet, CSV, JSON lines out), the
 ** work behind `tarn file convert`. The output appears atomically: Parquet
 ** through the writer's own temp-and-rename, text through a temporary file
-** beside the destination.
+** beside the destination. Text is read and formatted in parallel by
+** text_parallel.c.
 */
 #include "format/format.h"
 
@@ -41,11 +42,6 @@ typedef int (*batch_sink)(void *w, const tarn_batch *b, tarn_error *err);
 static int sink_parquet(void *w, const tarn_batch *b, tarn_error *err)
 {
     return tarn_parquet_writer_write(w, b, err);
-}
-
-static int sink_text(void *w, const tarn_batch *b, tarn_error *err)
-{
-    return tarn_text_writer_write(w, b, err);
 }
 
 /* Feed every batch of r, in file order, to sink; counts rows. */
@@ -103,21 +99,20 @@ static int open_temp_beside(const char *dst, int *fd, char **tmp, tarn_error *er
     return TARN_OK;
 }
 
-/* Stream every batch of r as CSV or JSON lines into fd. */
-static int write_text(tarn_reader *r, int fd, tarn_format_kind k, tarn_convert_result *res,
-                      tarn_error *err)
+/* Every row of r as CSV or JSON lines into fd, read and formatted on
+** o->read.nthreads threads and written in order (text_parallel.c). */
+static int write_text(tarn_reader *r, int fd, const tarn_convert_options *o,
+                      tarn_convert_result *res, tarn_error *err)
 {
-    tarn_text_writer *w;
-    int rc = tarn_text_writer_open(&w, fd, k, tarn_reader_schema(r), true, err);
-    if (rc)
-        return rc;
-    rc = pump(r, sink_text, w, &res->rows, err);
-    int crc = tarn_text_writer_close(w, rc ? NULL : err);
-    return rc ? rc : crc;
+    tarn_text_options to;
+    tarn_text_options_init(&to);
+    to.kind = o->to;
+    to.nthreads = o->read.nthreads;
+    return tarn_text_write_reader(r, fd, &to, &res->rows, err);
 }
 
 /* Text output through a temporary file renamed over dst at the end. */
-static int convert_to_text(tarn_reader *r, const char *dst, tarn_format_kind k,
+static int convert_to_text(tarn_reader *r, const char *dst, const tarn_convert_options *o,
                            tarn_convert_result *res, tarn_error *err)
 {
     int fd = -1;
@@ -125,7 +120,7 @@ static int convert_to_text(tarn_reader *r, const char *dst, tarn_format_kind k,
     int rc = open_temp_beside(dst, &fd, &tmp, err);
     if (rc)
         return rc;
-    rc = write_text(r, fd, k, res, err);
+    rc = write_text(r, fd, o, res, err);
     if (!rc && fsync(fd) != 0)
         rc = tarn_error_errno(err, TARN_ERR_IO, errno, "cannot flush '%s'", dst);
     struct stat sb;
@@ -153,7 +148,7 @@ int tarn_file_convert(const char *src, const char *dst, const tarn_convert_optio
     if (o->to == TARN_FORMAT_PARQUET)
         rc = convert_to_parquet(r, dst, o, res, err);
     else if (o->to == TARN_FORMAT_CSV || o->to == TARN_FORMAT_JSONL)
-        rc = convert_to_text(r, dst, o->to, res, err);
+        rc = convert_to_text(r, dst, o, res, err);
     else
         rc = tarn_error_set(err, TARN_ERR_INVALID, "cannot convert to format '%s': expected parquet, csv or jsonl",
                             tarn_format_name(o->to));

@@ -84,6 +84,7 @@ typedef struct csv_impl {
     int nchunks;
     atomic_int next_chunk;
     size_t page;
+    _Atomic int64_t *cast_errors; /* per column, added by closing cursors */
 } csv_impl;
 
 typedef struct csv_cursor {
@@ -93,7 +94,7 @@ typedef struct csv_cursor {
     tarn_buf scratch;
     bool fix_utf8;
     const char *released;
-    int64_t cast_errors;
+    int64_t *cast_errors;   /* per column, until the cursor closes */
 } csv_cursor;
 
 /* Give back the mapped pages wholly inside [from, to). */
@@ -434,6 +435,7 @@ static int csv_open(tarn_reader *r, tarn_error *err)
         im->end = im->in.data + im->in.len;
         im->data_line = sn.data_line;
         if (im->ncols > 0) {
+            im->cast_errors = tarn_xcalloc((size_t)im->ncols, sizeof *im->cast_errors);
             plan_columns(im, &r->opts, sn.names);
             rc = check_file(r, im, err);
             if (rc == TARN_OK)
@@ -457,6 +459,7 @@ static int csv_cursor_open(tarn_reader *r, int split, tarn_cursor *c, tarn_error
     cu->released = ch->start;
     csv_block_init(&cu->blk, im->ncols, im->block_rows, 0);
     tarn_buf_init(&cu->scratch, 0);
+    cu->cast_errors = tarn_xcalloc((size_t)im->ncols, sizeof *cu->cast_errors);
     c->impl = cu;
     return TARN_OK;
 }
@@ -508,7 +511,7 @@ static void convert_block(const csv_impl *im, csv_cursor *cu, tarn_batch *b)
         if (im->fmts[c].type.id == TARN_TYPE_STRING)
             append_strings(&b->cols[c], v, (size_t)im->ncols, (size_t)blk->nrows, im->quote, cu);
         else
-            cu->cast_errors += tarn_text_append_batch(&b->cols[c], &im->fmts[c], v,
+            cu->cast_errors[c] += tarn_text_append_batch(&b->cols[c], &im->fmts[c], v,
                                                       (size_t)im->ncols, (size_t)blk->nrows);
     }
 }
@@ -543,6 +546,11 @@ static void csv_cursor_close(tarn_cursor *c)
     csv_cursor *cu = c->impl;
     if (!cu)
         return;
+    csv_impl *im = c->r->impl;
+    for (int i = 0; i < im->ncols; i++)
+        if (cu->cast_errors[i])
+            atomic_fetch_add(&im->cast_errors[i], cu->cast_errors[i]);
+    free(cu->cast_errors);
     csv_block_free(&cu->blk);
     tarn_buf_free(&cu->scratch);
     free(cu);
@@ -561,9 +569,28 @@ static void csv_close(tarn_reader *r)
     free(im->chunks);
     free(im->fmts);
     free(im->infer_col);
+    free(im->cast_errors);
     tarn_input_close(&im->in);
     free(im);
     r->impl = NULL;
+}
+
+/* The cast error counts of format.h: kept by the CSV reader alone, so
+** they are answered here rather than through the operations table. */
+int64_t tarn_reader_column_cast_errors(const tarn_reader *r, int col)
+{
+    const csv_impl *im = r->ops == &tarn_csv_ops ? r->impl : NULL;
+    if (!im || !im->cast_errors || col < 0 || col >= im->ncols)
+        return 0;
+    return atomic_load(&im->cast_errors[col]);
+}
+
+int64_t tarn_reader_cast_errors(const tarn_reader *r)
+{
+    int64_t n = 0;
+    for (int c = 0; c < r->schema.ncols; c++)
+        n += tarn_reader_column_cast_errors(r, c);
+    return n;
 }
 
 const tarn_format_ops tarn_csv_ops = {

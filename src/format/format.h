@@ -120,6 +120,12 @@ const tarn_input_info *tarn_reader_info(const tarn_reader *r);
 int64_t tarn_reader_row_count(const tarn_reader *r);
 /* Bad rows seen while checking the file (each was reported to on_bad_row). */
 int64_t tarn_reader_bad_rows(const tarn_reader *r);
+/* Values that did not fit a type forced by tarn_read_options.types and were
+** read as NULL, as counted by the cursors closed so far (reading a file
+** twice counts them twice): in every column, or in column col. Only the CSV
+** reader counts them; other formats return 0. */
+int64_t tarn_reader_cast_errors(const tarn_reader *r);
+int64_t tarn_reader_column_cast_errors(const tarn_reader *r, int col);
 /* Fill b (reset first; must have been initialized for this schema) with the
 ** next rows in file order. Returns 1 with rows, 0 at the end, or a negative
 ** value with err filled. */
@@ -145,6 +151,30 @@ int tarn_text_writer_open(tarn_text_writer **out, int fd, tarn_format_kind k,
                           const tarn_schema *s, bool header, tarn_error *err);
 int tarn_text_writer_write(tarn_text_writer *w, const tarn_batch *b, tarn_error *err);
 int tarn_text_writer_close(tarn_text_writer *w, tarn_error *err);
+
+/* ---- Parallel text output of a whole reader (text_parallel.c) ----
+** The same text as the writer above, for every row of a reader: worker
+** threads read the splits' batches through cursors and format each batch
+** into its own buffer; the calling thread writes the buffers to fd in file
+** order. At most three batches per thread are in memory at once. */
+typedef struct tarn_text_options {
+    tarn_format_kind kind; /* TARN_FORMAT_CSV (default) or TARN_FORMAT_JSONL */
+    bool header;           /* CSV: the column names first; default true */
+    int nthreads;          /* worker threads; 0 = one per CPU */
+    int64_t limit;         /* write at most this many rows (read in order
+                              on the calling thread); -1 (default) = all */
+} tarn_text_options;
+
+/* Fill o with the defaults above. */
+void tarn_text_options_init(tarn_text_options *o);
+/* Write every row of r (or the first o->limit) to fd as o->kind. r must be
+** freshly opened and is not read by anyone else meanwhile. *rows (may be
+** NULL) receives the rows written. Returns TARN_OK, TARN_ERR_UNSUPPORTED
+** for a kind that is not text, TARN_ERR_IO when fd cannot be written, or
+** the reader's first error in file order, after the text of every row
+** before it has been written. */
+int tarn_text_write_reader(tarn_reader *r, int fd, const tarn_text_options *o, int64_t *rows,
+                           tarn_error *err);
 
 /* ---- Parquet writer (parquet_writer.c) ---- */
 

@@ -9,6 +9,8 @@
 */
 #include "format/parquet_read_column.h"
 
+#include "format/copy_inline.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -379,23 +381,24 @@ static int dict_place(pq_chunk_reader *c, tarn_column *col, int64_t base, int64_
             scatter(col, base, m, present, defs, c->leaf->max_def);
         return TARN_OK;
     }
+    const int64_t *doff = c->dict_off;
+    const char *dd = c->dict_data ? c->dict_data : "";
     size_t total = 0;
     for (int64_t j = 0; j < present; j++)
-        total += (size_t)(c->dict_off[c->idx[j] + 1] - c->dict_off[c->idx[j]]);
+        total += (size_t)(doff[c->idx[j] + 1] - doff[c->idx[j]]);
     int rc = reserve_bytes(c, col, total, err);
     if (rc)
         return rc;
     char *out = col->data + col->data_len;
-    int64_t *offs = col->offsets + base + 1, start = (int64_t)col->data_len;
+    int64_t *offs = col->offsets + base + 1, pos = (int64_t)col->data_len;
     for (int64_t i = 0, j = 0; i < m; i++) {
         if (!defs || defs[i] == c->leaf->max_def) {
             uint32_t d = c->idx[j++];
-            size_t len = (size_t)(c->dict_off[d + 1] - c->dict_off[d]);
-            if (len)
-                memcpy(out, c->dict_data + c->dict_off[d], len);
-            out += len;
+            int64_t len = doff[d + 1] - doff[d];
+            out = tarn_copy_bytes(out, dd + doff[d], (size_t)len);
+            pos += len;
         }
-        offs[i] = start + (out - (col->data + col->data_len));
+        offs[i] = pos;
     }
     col->data_len += total;
     return TARN_OK;

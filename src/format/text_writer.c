@@ -30,6 +30,8 @@
 */
 #include "format/text_format.h"
 
+#include "format/copy_inline.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -349,24 +351,35 @@ static inline bool csv_special(unsigned char ch)
     return ch == ',' || ch == '"' || ch == '\n' || ch == '\r';
 }
 
-/* Does this field need quotes under RFC 4180 (plus edge spaces)? */
-static bool csv_needs_quote(const char *s, size_t n)
+/* Does this field need quotes under RFC 4180 (plus edge spaces)? Words
+** that overlap the last one cover the tail, so nothing past s + n is read. */
+static inline bool csv_needs_quote(const char *s, size_t n)
 {
     if (n == 0)
         return true; /* empty string, as opposed to NULL */
     if (s[0] == ' ' || s[n - 1] == ' ')
         return true;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        if (has_byte(w, ',') | has_byte(w, '"') | has_byte(w, '\n') | has_byte(w, '\r'))
-            return true;
+    uint64_t w;
+    if (n < 4) {
+        for (size_t i = 0; i < n; i++)
+            if (csv_special((unsigned char)s[i]))
+                return true;
+        return false;
     }
-    for (; i < n; i++)
-        if (csv_special((unsigned char)s[i]))
-            return true;
-    return false;
+    if (n < 8) {
+        uint32_t lo, hi;
+        memcpy(&lo, s, 4);
+        memcpy(&hi, s + n - 4, 4);
+        w = lo | (uint64_t)hi << 32;
+    } else {
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            memcpy(&w, s + i, 8);
+            if (has_byte(w, ',') | has_byte(w, '"') | has_byte(w, '\n') | has_byte(w, '\r'))
+                return true;
+        }
+        memcpy(&w, s + n - 8, 8);
+    }
+    return (has_byte(w, ',') | has_byte(w, '"') | has_byte(w, '\n') | has_byte(w, '\r')) != 0;
 }
 
 /* Length of the leading run of s that JSON takes as is: printable ASCII
@@ -388,12 +401,10 @@ static size_t json_plain_run(const unsigned char *s, size_t n)
 /* ---- CSV ---- */
 
 /* s as one CSV field at o (room for 2n + 2 bytes); returns the end. */
-static char *csv_field(char *o, const char *s, size_t n)
+static inline char *csv_field(char *o, const char *s, size_t n)
 {
-    if (!csv_needs_quote(s, n)) {
-        memcpy(o, s, n);
-        return o + n;
-    }
+    if (!csv_needs_quote(s, n))
+        return tarn_copy_bytes(o, s, n);
     *o++ = '"';
     const char *end = s + n;
     while (s < end) {
@@ -429,6 +440,8 @@ static int64_t csv_rows(const tarn_batch *b, int64_t from, tarn_buf *out, size_t
                 const char *s = col_str(c, r, &n);
                 ROOM(2 * n + 2);
                 o = csv_field(o, s, n);
+            } else if (c->type.id == TARN_TYPE_INT) {
+                o = put_i64(o, ((const int32_t *)c->values)[r]);
             } else {
                 o += fmt_value(o, c, r, &dc);
             }

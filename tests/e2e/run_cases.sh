@@ -37,14 +37,14 @@ cases_dir=$(cd "$(dirname "$0")/cases" && pwd)
 cmd_timeout=${CASE_TIMEOUT:-60}
 
 # Set by parse_case.
-C_NAME= C_RUN= C_HAVE_RUN=0 C_EXIT=0 C_SETUP=() C_ERR=
+C_NAME='' C_RUN='' C_HAVE_RUN=0 C_EXIT=0 C_SETUP=() C_ERR=''
 
 # parse_case FILE SPOOL: read a case into the C_* variables and its blocks
 # into files under SPOOL (file blocks into SPOOL/files/PATH). Returns 1 with
 # C_ERR set if the file is malformed.
 parse_case() {
-    local file=$1 spool=$2 line n=0 target= key val
-    C_NAME=$(basename "$file") C_RUN= C_HAVE_RUN=0 C_EXIT=0 C_SETUP=() C_ERR=
+    local file=$1 spool=$2 line n=0 target='' key val
+    C_NAME=$(basename "$file") C_RUN='' C_HAVE_RUN=0 C_EXIT=0 C_SETUP=() C_ERR=''
     mkdir -p "$spool/files"
     while IFS= read -r line || [[ -n $line ]]; do
         n=$((n + 1))

@@ -15,7 +15,7 @@
 # tests/fuzz/<target>.dict is used as a dictionary if present.
 # libFuzzer's own output goes to <dir>/test-logs/fuzz/<target>.log.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 dir=${1:-build-fuzz}
 secs=${FUZZ_SECONDS:-20}
 shared=../shared/testdata   # beside the repository, as in CI; never absolute

@@ -11,7 +11,7 @@
 # scripts/install-deps.sh installs. Exits non-zero if any script failed.
 set -uo pipefail
 tarn=${1:?usage: tests/interop/run.sh TARN}
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 timeout_s=${INTEROP_TIMEOUT:-600}
 
 shopt -s nullglob
