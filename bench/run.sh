@@ -25,7 +25,7 @@ gen=$build/gen_who
 runs=${BENCH_RUNS:-5}
 data=bench/data
 export DUCKDB_THREADS=${DUCKDB_THREADS:-2}
-FIGURES=(stats_1m stats_10m cat_1m cat_10m)
+FIGURES=(stats_1m stats_10m cat_1m cat_10m convert_1m convert_10m cat_parquet_10m)
 SUMMARY=()
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tarn-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -64,32 +64,47 @@ measure() {
     M_ALL="${times[*]}"
 }
 
+# with_input INPUT ARGS...: sets CMD to ARGS with each "{}" replaced by
+# INPUT, or INPUT appended when there is no "{}".
+with_input() {
+    local input=$1 a found=0
+    shift
+    CMD=()
+    for a in "$@"; do
+        if [[ $a == "{}" ]]; then CMD+=("$input"); found=1; else CMD+=("$a"); fi
+    done
+    ((found)) || CMD+=("$input")
+}
+
 # tarn_can VERB...: true if `tarn VERB... tiny.csv` works, so a figure can
 # say "tarn: not available" while a verb is still being written.
 tarn_can() {
     [[ -s $tmp/tiny.csv ]] || "$gen" 20 "$tmp/tiny.csv" 1 || return 1
-    [[ -x $tarn ]] && "$tarn" "$@" "$tmp/tiny.csv" >/dev/null 2>"$tmp/tarn_can.err"
+    with_input "$tmp/tiny.csv" "$@"
+    [[ -x $tarn ]] && "$tarn" "${CMD[@]}" >/dev/null 2>"$tmp/tarn_can.err"
 }
 
-# compare LABEL INPUT TARN_ARGS -- DUCKDB_SCRIPT: one figure. Runs
-# `tarn TARN_ARGS INPUT` (its stdout to /dev/null) and `node DUCKDB_SCRIPT
-# INPUT` (which prints `query_ms=T`), prints both and adds a line to the
-# summary.
+# compare LABEL INPUT TARN_ARGS -- DUCKDB_SCRIPT [DUCKDB_ARGS]: one
+# figure. Runs `tarn TARN_ARGS INPUT` (its stdout to /dev/null; a "{}" in
+# TARN_ARGS stands for INPUT instead) and `node DUCKDB_SCRIPT INPUT
+# DUCKDB_ARGS` (which prints `query_ms=T`), prints both and adds a line to
+# the summary.
 compare() {
     local label=$1 input=$2 tm=- tr=- dm=- dr=- dq=- ratio=-
     shift 2
     local -a targs=()
     while (($#)) && [[ $1 != -- ]]; do targs+=("$1"); shift; done
     local script=${2:?compare: missing DuckDB script}
+    local -a dargs=("${@:3}")
     printf '\n== %s: %s (%s) ==\n' "$label" "$input" "$(du -h "$input" | cut -f1)"
     cat "$input" >/dev/null   # into the page cache, for both
     if ! tarn_can "${targs[@]}"; then
         echo "  tarn: not available ($(head -n 1 "$tmp/tarn_can.err" 2>/dev/null))"
-    elif measure tarn /dev/null "$tarn" "${targs[@]}" "$input"; then
+    elif with_input "$input" "${targs[@]}" && measure tarn /dev/null "$tarn" "${CMD[@]}"; then
         tm=$M_MEDIAN tr=$M_RSS
         printf '  tarn    median %7.3f s   peak RSS %6d MB   runs: %s\n' "$tm" "$tr" "$M_ALL"
     fi
-    if measure duckdb "$tmp/out" node "$script" "$input"; then
+    if measure duckdb "$tmp/out" node "$script" "$input" "${dargs[@]}"; then
         dm=$M_MEDIAN dr=$M_RSS
         dq=$(grep -o 'query_ms=[0-9.]*' "$tmp/out" | cut -d= -f2)
         printf '  duckdb  median %7.3f s   peak RSS %6d MB   runs: %s\n' "$dm" "$dr" "$M_ALL"
@@ -118,7 +133,41 @@ cat_figure() {
     compare "file cat --format csv" "$data/$1" file cat --format csv -- bench/cat_duckdb.mjs
 }
 
+# convert_figure FILE ROWS: `tarn file convert` of the CSV to snappy
+# Parquet against DuckDB's COPY ... (FORMAT parquet); also compares the
+# sizes of the two files.
+convert_figure() {
+    ensure_data "$1" "$2" || { echo "  cannot generate $data/$1"; return 1; }
+    compare "file convert csv->parquet" "$data/$1" file convert {} "$tmp/tarn.parquet" \
+        -- bench/convert_duckdb.mjs "$tmp/duckdb.parquet"
+    if [[ -s $tmp/tarn.parquet && -s $tmp/duckdb.parquet ]]; then
+        local a b
+        a=$(stat -c %s "$tmp/tarn.parquet") b=$(stat -c %s "$tmp/duckdb.parquet")
+        printf '  output size: tarn %d bytes, duckdb %d bytes, tarn/duckdb %s\n' "$a" "$b" \
+            "$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", a / b }')"
+        SUMMARY+=("$(printf '%-38s %9s %9s %8s' "  parquet size MB ($1)" \
+            "$(awk -v a="$a" 'BEGIN { printf "%.1f", a / 1048576 }')" \
+            "$(awk -v b="$b" 'BEGIN { printf "%.1f", b / 1048576 }')" \
+            "$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')")")
+    fi
+}
+
+# cat_parquet_figure FILE ROWS: the CSV converted once to Parquet by tarn,
+# then read back whole as CSV by both (`file cat --format csv` against
+# DuckDB's COPY ... TO '/dev/null' (FORMAT csv)).
+cat_parquet_figure() {
+    ensure_data "$1" "$2" || { echo "  cannot generate $data/$1"; return 1; }
+    local pq=$data/${1%.csv}.parquet
+    if [[ ! -s $pq || $pq -ot $data/$1 ]]; then
+        "$tarn" file convert "$data/$1" "$pq" >/dev/null || { echo "  cannot convert $data/$1"; return 1; }
+    fi
+    compare "file cat --format csv" "$pq" file cat --format csv -- bench/cat_duckdb.mjs
+}
+
 figure_stats_1m() { stats_figure who_1m.csv 1000000; }
+figure_convert_1m() { convert_figure who_1m.csv 1000000; }
+figure_convert_10m() { convert_figure who_10m.csv 10000000; }
+figure_cat_parquet_10m() { cat_parquet_figure who_10m.csv 10000000; }
 figure_stats_10m() { stats_figure who_10m.csv 10000000; }
 figure_cat_1m() { cat_figure who_1m.csv 1000000; }
 figure_cat_10m() { cat_figure who_10m.csv 10000000; }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -92,13 +93,23 @@ static int pragma_int(tarn_catalog *cat, const char *name)
     return v;
 }
 
-/* Switch the file to WAL mode and check that it took. */
+/* Switch the file to WAL mode and check that it took. SQLite may answer
+** SQLITE_BUSY at once, without its busy handler, while another process is
+** creating the same file, so BUSY is retried here up to the busy timeout. */
 static int set_wal(tarn_catalog *cat, tarn_error *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(cat->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(st);
+    int rc = SQLITE_BUSY;
+    for (int waited = 0; (rc & 0xff) == SQLITE_BUSY && waited <= TARN_CATALOG_BUSY_MS; waited += 10) {
+        if (waited) {
+            sqlite3_finalize(st);
+            st = NULL;
+            usleep(10 * 1000);
+        }
+        rc = sqlite3_prepare_v2(cat->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_step(st);
+    }
     if (rc != SQLITE_ROW) {
         sqlite3_finalize(st);
         return tarn_catalog_sql_error(cat, rc, "switching to WAL mode", err);

@@ -1,20 +1,27 @@
 /*
-** cli_file.c: `tarn file inspect|cat|stats PATH`: look at one CSV,
+** cli_file.c: `tarn file inspect|cat|stats|convert`: look at one CSV,
 ** JSON-lines or Parquet file, local or s3://bucket/key (resolved through
-** the store to its local file).
+** the store to its local file), or rewrite it in another format.
 **
-**   inspect  format, dialect, encoding, schema, row and bad-row counts
-**   cat      the rows: a boxed table on a terminal, else CSV; or JSON lines
+**   inspect  format, dialect, encoding, schema, row and bad-row counts;
+**            for Parquet also physical and logical types, repetition, key-
+**            value keys and per row group each column chunk's codec,
+**            encodings, sizes and statistics (file_parquet.c)
+**   cat      the rows: a boxed table on a terminal (table_print.c), else
+**            CSV; or JSON lines, read and formatted on one thread per CPU
 **   stats    per column: type, count, NULLs, min, max, approximate distinct
 **            values; the file's splits are read by one thread per CPU
+**   convert  SRC DST as Parquet, CSV or JSON lines (tarn_file_convert)
 **
 ** Options come from one table (file_options) into a file_cmd struct; each
 ** verb opens the reader (format/), calls one module function (the text
-** writer, tarn_stats_collect) and prints. Bad rows are an error naming file
-** and line unless --skip-bad-rows, which reports each as a warning.
+** output, tarn_stats_collect, tarn_file_convert) and prints. Bad rows are an
+** error naming file and line unless --skip-bad-rows, which reports each as
+** a warning.
 */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +131,19 @@ static int parse_char_arg(const char *name, const char *v, char *out)
     return TARN_EXIT_OK;
 }
 
+/* A count argument of --name between min and max into *out. */
+static int parse_count(const char *name, const char *v, int64_t min, int64_t max, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long k = strtoll(v, &end, 10);
+    if (*v == '\0' || *end != '\0' || errno || k < min || k > max)
+        return tarn_cli_usage_error("--%s needs a count%s, got '%s'", name,
+                                    min > 0 ? " of at least 1" : "", v);
+    *out = k;
+    return TARN_EXIT_OK;
+}
+
 /* Store one option's value into cmd. */
 static int apply_option(file_cmd *cmd, const struct file_option *o, const char *v)
 {
@@ -146,18 +166,15 @@ static int apply_option(file_cmd *cmd, const struct file_option *o, const char *
         if (strcmp(v, "table") && strcmp(v, "csv") && strcmp(v, "json"))
             return tarn_cli_usage_error("--format takes table, csv or json, got '%s'", v);
         cmd->out_format = v;
-    } else if (strcmp(n, "limit") == 0 || strcmp(n, "row-group-size") == 0) {
-        char *end;
-        long long k = strtoll(v, &end, 10);
-        if (*v == '\0' || *end != '\0' || k < 0 || (k == 0 && n[0] == 'r'))
-            return tarn_cli_usage_error("--%s needs a count of rows, got '%s'", n, v);
-        *(n[0] == 'l' ? &cmd->limit : &cmd->row_group_rows) = k;
+    } else if (strcmp(n, "limit") == 0) {
+        return parse_count(n, v, 0, INT64_MAX, &cmd->limit);
+    } else if (strcmp(n, "row-group-size") == 0) {
+        return parse_count(n, v, 1, INT64_MAX, &cmd->row_group_rows);
     } else if (strcmp(n, "row-groups") == 0) {
-        char *end;
-        long k = strtol(v, &end, 10);
-        if (*v == '\0' || *end != '\0' || k < 0 || k > INT32_MAX)
-            return tarn_cli_usage_error("--row-groups needs a count, got '%s'", v);
+        int64_t k;
+        int rc = parse_count(n, v, 0, INT32_MAX, &k);
         cmd->row_groups = (int)k;
+        return rc;
     } else if (strcmp(n, "to") == 0) {
         if (tarn_format_from_name(v) == TARN_FORMAT_UNKNOWN)
             return tarn_cli_usage_error("--to takes parquet, csv or jsonl, got '%s'", v);

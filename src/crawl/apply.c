@@ -10,7 +10,6 @@
 #include "crawl/crawl_int.h"
 
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,20 +33,6 @@ typedef struct applier {
     char **names;              /* final names of the plan's tables */
     size_t nnames;
 } applier;
-
-/* Append one line to the run's log. */
-static void logline(tarn_crawl_result *res, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void logline(tarn_crawl_result *res, const char *fmt, ...)
-{
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    tarn_buf_appendf(&res->log, "%s\n", line);
-}
 
 /* The parameters text as a JSON object without the volatile keys
 ** (consumes nothing; caller decrefs). */
@@ -188,11 +173,11 @@ typedef struct part_list {
 
 static void part_push(part_list *l, const tarn_cat_partition *p, char *params)
 {
-    l->p = tarn_xrealloc(l->p, (l->n + 1) * sizeof *l->p);
+    l->p = crawl_grow(l->p, l->n, sizeof *l->p);
     l->p[l->n] = *p;
     if (params) {
         l->p[l->n].parameters = params;
-        l->owned = tarn_xrealloc(l->owned, (l->nowned + 1) * sizeof *l->owned);
+        l->owned = crawl_grow(l->owned, l->nowned, sizeof *l->owned);
         l->owned[l->nowned++] = params;
     }
     l->n++;
@@ -230,12 +215,12 @@ static void partition_changed(applier *a, const char *t, const tarn_cat_partitio
         part_push(repl, found, NULL);
         if (defn || back) {
             a->res->partitions_updated++;
-            logline(a->res, "partition %s of table '%s.%s' updated%s", v, a->db, t,
+            crawl_log(a->res, "partition %s of table '%s.%s' updated%s", v, a->db, t,
                     back && !defn ? ": its data is back" : "");
         }
     } else if (defn) {
         a->res->changes_logged++;
-        logline(a->res, "change detected in partition %s of table '%s.%s': not applied "
+        crawl_log(a->res, "change detected in partition %s of table '%s.%s': not applied "
                 "(UpdateBehavior LOG)", v, a->db, t);
     }
 }
@@ -252,17 +237,17 @@ static int partition_gone(applier *a, const char *t, const tarn_cat_partition *c
         if (rc)
             return rc;
         a->res->partitions_deleted++;
-        logline(a->res, "partition %s of table '%s.%s' deleted: its data is gone", v, a->db, t);
+        crawl_log(a->res, "partition %s of table '%s.%s' deleted: its data is gone", v, a->db, t);
     } else if (a->del == TARN_CRAWL_DEPRECATE_IN_DATABASE) {
         if (is_deprecated(cur->parameters))
             return TARN_OK;
         part_push(repl, cur, with_deprecation(cur->parameters));
         a->res->partitions_deprecated++;
-        logline(a->res, "partition %s of table '%s.%s' deprecated: its data is gone", v, a->db,
+        crawl_log(a->res, "partition %s of table '%s.%s' deprecated: its data is gone", v, a->db,
                 t);
     } else {
         a->res->changes_logged++;
-        logline(a->res, "partition %s of table '%s.%s': its data is gone; kept (DeleteBehavior "
+        crawl_log(a->res, "partition %s of table '%s.%s': its data is gone; kept (DeleteBehavior "
                 "LOG)", v, a->db, t);
     }
     return TARN_OK;
@@ -342,7 +327,7 @@ static int create_table(applier *a, const tarn_crawl_table *pt, const char *name
         return rc;
     a->res->tables_created++;
     a->res->partitions_created += (int64_t)pt->npartitions;
-    logline(a->res, "table '%s.%s' created at %s (%zu column%s, %zu partition%s)", a->db, name,
+    crawl_log(a->res, "table '%s.%s' created at %s (%zu column%s, %zu partition%s)", a->db, name,
             t.location, t.ncolumns, t.ncolumns == 1 ? "" : "s", pt->npartitions,
             pt->npartitions == 1 ? "" : "s");
     return TARN_OK;
@@ -373,7 +358,7 @@ static int resolve(applier *a, const tarn_crawl_table *pt, char **name, tarn_cat
         const char *loc = pt->table.location;
         char *alt = tarn_xasprintf("%.*s_%08x", TARN_CATALOG_NAME_MAX - 9, pt->table.name,
                                    (unsigned)tarn_hash64(loc, strlen(loc), 0x6c6f63ULL));
-        logline(a->res, "table '%s.%s' exists at another location; the table for %s is "
+        crawl_log(a->res, "table '%s.%s' exists at another location; the table for %s is "
                 "named '%s'", a->db, *name, loc, alt);
         free(*name);
         *name = alt;
@@ -407,7 +392,7 @@ static int update_existing(applier *a, const tarn_crawl_table *pt, const char *n
         keys_ok = true;
         if (!rc && (diff.len || back)) {
             a->res->tables_updated++;
-            logline(a->res, "table '%s.%s' updated: %s", a->db, name,
+            crawl_log(a->res, "table '%s.%s' updated: %s", a->db, name,
                     diff.len ? diff.data : "its data is back");
         } else {
             a->res->tables_unchanged++;
@@ -415,7 +400,7 @@ static int update_existing(applier *a, const tarn_crawl_table *pt, const char *n
     } else {
         if (diff.len) {
             a->res->changes_logged++;
-            logline(a->res, "schema change detected for table '%s.%s' (%s): not applied "
+            crawl_log(a->res, "schema change detected for table '%s.%s' (%s): not applied "
                     "(UpdateBehavior LOG)", a->db, name, diff.data);
         }
         a->res->tables_unchanged++;
@@ -423,12 +408,13 @@ static int update_existing(applier *a, const tarn_crawl_table *pt, const char *n
     if (!rc && keys_ok)
         rc = sync_partitions(a, name, pt, err);
     else if (!rc)
-        logline(a->res, "partitions of table '%s.%s' not added: its partition keys differ "
+        crawl_log(a->res, "partitions of table '%s.%s' not added: its partition keys differ "
                 "from the folders' (UpdateBehavior LOG)", a->db, name);
     tarn_buf_free(&diff);
     return rc;
 }
 
+/* Create or update the stored table for the plan's table pt. */
 static int apply_table(applier *a, const tarn_crawl_table *pt, tarn_error *err)
 {
     char *name = NULL;
@@ -440,7 +426,7 @@ static int apply_table(applier *a, const tarn_crawl_table *pt, tarn_error *err)
         rc = exists ? update_existing(a, pt, name, &cur, err) : create_table(a, pt, name, err);
     if (exists)
         tarn_cat_table_free(&cur);
-    a->names = tarn_xrealloc(a->names, (a->nnames + 1) * sizeof *a->names);
+    a->names = crawl_grow(a->names, a->nnames, sizeof *a->names);
     a->names[a->nnames++] = name;
     return rc;
 }
@@ -475,7 +461,7 @@ static int table_gone(applier *a, const tarn_cat_table *t, tarn_error *err)
         if (rc)
             return rc;
         a->res->tables_deleted++;
-        logline(a->res, "table '%s.%s' deleted: no data at %s", a->db, t->name, t->location);
+        crawl_log(a->res, "table '%s.%s' deleted: no data at %s", a->db, t->name, t->location);
     } else if (a->del == TARN_CRAWL_DEPRECATE_IN_DATABASE) {
         if (is_deprecated(t->parameters))
             return TARN_OK;
@@ -486,10 +472,10 @@ static int table_gone(applier *a, const tarn_cat_table *t, tarn_error *err)
         if (rc)
             return rc;
         a->res->tables_deprecated++;
-        logline(a->res, "table '%s.%s' deprecated: no data at %s", a->db, t->name, t->location);
+        crawl_log(a->res, "table '%s.%s' deprecated: no data at %s", a->db, t->name, t->location);
     } else {
         a->res->changes_logged++;
-        logline(a->res, "table '%s.%s': no data at %s; kept (DeleteBehavior LOG)", a->db,
+        crawl_log(a->res, "table '%s.%s': no data at %s; kept (DeleteBehavior LOG)", a->db,
                 t->name, t->location);
     }
     return TARN_OK;
@@ -576,7 +562,7 @@ int tarn_crawl_apply(tarn_catalog *cat, const tarn_crawler_config *cfg,
         tarn_catalog_rollback(cat);
     if (rc) {
         counters_io(res, &saved, false);
-        logline(res, "catalog changes rolled back: %s", err ? err->msg : "error");
+        crawl_log(res, "catalog changes rolled back: %s", err ? err->msg : "error");
     }
     for (size_t i = 0; i < a.nnames; i++)
         free(a.names[i]);

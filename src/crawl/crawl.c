@@ -50,10 +50,7 @@ const char *tarn_crawl_result_summary(const tarn_crawl_result *r, char *buf, siz
     return buf;
 }
 
-static void logline(tarn_crawl_result *res, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void logline(tarn_crawl_result *res, const char *fmt, ...)
+void crawl_log(tarn_crawl_result *res, const char *fmt, ...)
 {
     char line[1024];
     va_list ap;
@@ -155,6 +152,7 @@ static int run_start_tx(tarn_catalog *cat, const tarn_crawler_config *cfg, const
     return rc;
 }
 
+/* Start run id (filled with a new id) in one transaction; "" on failure. */
 static int run_start(tarn_catalog *cat, const tarn_crawler_config *cfg, char *id,
                      tarn_error *err)
 {
@@ -235,7 +233,7 @@ static int previous_folders(tarn_catalog *cat, const char *name, char ***out, si
     json_array_foreach(arr, i, v) {
         if (!json_is_string(v))
             continue;
-        *out = tarn_xrealloc(*out, (*n + 1) * sizeof **out);
+        *out = crawl_grow(*out, *n, sizeof **out);
         (*out)[(*n)++] = tarn_xstrdup(json_string_value(v));
     }
     json_decref(arr);
@@ -463,11 +461,11 @@ static void note_classified(tarn_crawl_result *res, const lister *l)
             continue;
         res->objects_unknown++;
         if (logged++ < 100)
-            logline(res, "skipped s3://%s/%s: %s", o->bucket, o->key,
+            crawl_log(res, "skipped s3://%s/%s: %s", o->bucket, o->key,
                     o->cls.reason[0] ? o->cls.reason : "not recognized");
     }
     if (logged > 100)
-        logline(res, "... and %lld more objects skipped", (long long)(logged - 100));
+        crawl_log(res, "... and %lld more objects skipped", (long long)(logged - 100));
 }
 
 /* Write the log to <home>/logs/crawl-<id>.log; a failure only loses it. */
@@ -532,16 +530,16 @@ int tarn_crawl_run(tarn_store *st, tarn_catalog *cat, const tarn_crawler_config 
         rc = run_start(cat, cfg, res->run_id, err);
     if (rc)
         return rc;
-    logline(res, "crawl %s of crawler '%s' into database '%s' (%s, %s, %s)", res->run_id,
+    crawl_log(res, "crawl %s of crawler '%s' into database '%s' (%s, %s, %s)", res->run_id,
             cfg->name, cfg->database, tarn_crawl_update_name(cfg->update_behavior),
             tarn_crawl_delete_name(cfg->delete_behavior), tarn_crawl_recrawl_name(cfg->recrawl));
     char *folders = NULL;
     rc = crawl_body(st, cat, cfg, res, &folders, err);
     char sum[512];
     if (rc)
-        logline(res, "crawl FAILED: %s", err->msg);
+        crawl_log(res, "crawl FAILED: %s", err->msg);
     else
-        logline(res, "crawl SUCCEEDED: %s", tarn_crawl_result_summary(res, sum, sizeof sum));
+        crawl_log(res, "crawl SUCCEEDED: %s", tarn_crawl_result_summary(res, sum, sizeof sum));
     write_log(st, res->run_id, res);
     tarn_error e2 = {0};
     int rc2 = run_finish(cat, cfg, res->run_id, rc ? err->msg : NULL, res, folders, &e2);

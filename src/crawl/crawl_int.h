@@ -9,6 +9,15 @@
 
 #include "crawl/crawl.h"
 
+/* Make room for element n of an array grown by doubling: call it before
+** storing element n (n = the current count); returns the (moved) array. */
+static inline void *crawl_grow(void *p, size_t n, size_t size)
+{
+    if (n >= 4 && (n & (n - 1)) != 0)
+        return p;
+    return tarn_xrealloc(p, (n < 4 ? 4 : n * 2) * size);
+}
+
 /* ---- schema.c ---- */
 
 /* The type a column takes when two files disagree: equal types stay;
@@ -47,7 +56,8 @@ void crawl_lower(char *s);
 
 /* Append a column named name (n bytes, copied and lower-cased) to s; a
 ** name s already has (or an empty one) becomes "<name>_<index>" or
-** "col<index>", so names stay unique. map indexes s's names. */
+** "col<index>", so names stay unique; control characters become '_' and a
+** name is cut to fit the catalog. map indexes s's names. */
 void crawl_schema_add_unique(tarn_schema *s, crawl_name_map *map, const char *name, size_t n,
                              tarn_type type);
 
@@ -69,6 +79,11 @@ bool crawl_classify_csv(const char *data, size_t n, bool truncated, tarn_crawl_c
 unsigned crawl_value_kind(const char *p, size_t n);
 /* The column type for the union of kinds a column's values had. */
 tarn_type crawl_kinds_type(unsigned kinds);
+
+/* ---- crawl.c ---- */
+
+/* Append one line (at most 1 KiB) to the run's log. */
+void crawl_log(tarn_crawl_result *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- group.c / params.c ---- */
 

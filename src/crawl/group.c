@@ -209,7 +209,7 @@ static tarn_crawl_table *table_new(planner *p, const char *raw, size_t n, const 
 
 static void push_str(char ***arr, size_t *n, char *s)
 {
-    *arr = tarn_xrealloc(*arr, (*n + 1) * sizeof **arr);
+    *arr = crawl_grow(*arr, *n, sizeof **arr);
     (*arr)[(*n)++] = s;
 }
 
@@ -332,8 +332,7 @@ static void add_partition(part_walk *w, const gnode *g)
         tarn_buf_appendf(&loc, "%s/", w->segs[i]);
     push_str(&t->folders, &t->nfolders, tarn_xstrdup(loc.data));
     if (w->depth > 0) {
-        t->partitions = tarn_xrealloc(t->partitions,
-                                      (t->npartitions + 1) * sizeof *t->partitions);
+        t->partitions = crawl_grow(t->partitions, t->npartitions, sizeof *t->partitions);
         tarn_cat_partition *pt = &t->partitions[t->npartitions++];
         memset(pt, 0, sizeof *pt);
         pt->values = tarn_xcalloc((size_t)w->depth, sizeof *pt->values);
@@ -576,7 +575,7 @@ static void gather(target_set *ts, const tarn_crawl_object *objs, const size_t *
         if (o->cls.format == TARN_CRAWL_UNKNOWN) {
             out->objects_unknown++;
         } else if (single) {
-            ts->singles = tarn_xrealloc(ts->singles, (ts->nsingles + 1) * sizeof *ts->singles);
+            ts->singles = crawl_grow(ts->singles, ts->nsingles, sizeof *ts->singles);
             ts->singles[ts->nsingles++] = idx;
         } else {
             tree_insert(ts->root, o->key + fl, idx);

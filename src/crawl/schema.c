@@ -91,7 +91,12 @@ static void map_rebuild(crawl_name_map *m, const tarn_schema *s)
 void crawl_schema_add_unique(tarn_schema *s, crawl_name_map *map, const char *name, size_t n,
                              tarn_type type)
 {
+    if (n > TARN_CATALOG_NAME_MAX - 8)
+        n = TARN_CATALOG_NAME_MAX - 8; /* room for a "_<index>" suffix */
     char *nm = n ? tarn_xstrndup(name, n) : tarn_xasprintf("col%d", s->ncols);
+    for (char *c = nm; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '_'; /* the catalog refuses control characters in names */
     crawl_lower(nm);
     if (crawl_name_map_get(map, nm, strlen(nm)) >= 0) {
         char *alt = tarn_xasprintf("%s_%d", nm, s->ncols);

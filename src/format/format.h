@@ -156,7 +156,8 @@ int tarn_text_writer_close(tarn_text_writer *w, tarn_error *err);
 ** The same text as the writer above, for every row of a reader: worker
 ** threads read the splits' batches through cursors and format each batch
 ** into its own buffer; the calling thread writes the buffers to fd in file
-** order. At most three batches per thread are in memory at once. */
+** order. At most two batches per thread are in memory at once (a batch
+** and its text). */
 typedef struct tarn_text_options {
     tarn_format_kind kind; /* TARN_FORMAT_CSV (default) or TARN_FORMAT_JSONL */
     bool header;           /* CSV: the column names first; default true */

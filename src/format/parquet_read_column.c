@@ -364,23 +364,24 @@ static int dict_build(pq_chunk_reader *c, const uint8_t *p, size_t n, int32_t co
     return rc;
 }
 
-/* Gather dictionary entries for `present` indices into rows base.. of col. */
-static int dict_place(pq_chunk_reader *c, tarn_column *col, int64_t base, int64_t m,
-                      int64_t present, const uint8_t *defs, tarn_error *err)
+/* Fail unless each of the first n indices is inside the dictionary (one
+** pass taking the largest, which the compiler can vectorize). */
+static int check_indices(pq_chunk_reader *c, int64_t n, tarn_error *err)
 {
-    if (pq_values_indices(&c->vals, c->idx, present) != present)
-        return values_ran_out(c, err);
-    for (int64_t j = 0; j < present; j++)
-        if (c->idx[j] >= (uint64_t)c->dict_n)
-            return chunk_fail(c, err, TARN_ERR_CORRUPT, "dictionary index %u out of range "
-                              "(the dictionary has %lld values)", c->idx[j], (long long)c->dict_n);
-    if (!is_string_target(c)) {
-        size_t w = tarn_type_width(c->leaf->type.id);
-        gather((uint8_t *)col->values + (size_t)base * w, c->dict_fixed, c->idx, present, w);
-        if (present < m)
-            scatter(col, base, m, present, defs, c->leaf->max_def);
-        return TARN_OK;
-    }
+    uint32_t worst = 0;
+    for (int64_t j = 0; j < n; j++)
+        worst = c->idx[j] > worst ? c->idx[j] : worst;
+    if (n > 0 && worst >= (uint64_t)c->dict_n)
+        return chunk_fail(c, err, TARN_ERR_CORRUPT, "dictionary index %u out of range "
+                          "(the dictionary has %lld values)", worst, (long long)c->dict_n);
+    return TARN_OK;
+}
+
+/* The strings of `present` checked indices into rows base..base+m of col
+** (defs NULL: every row present). */
+static int dict_place_strings(pq_chunk_reader *c, tarn_column *col, int64_t base, int64_t m,
+                              int64_t present, const uint8_t *defs, tarn_error *err)
+{
     const int64_t *doff = c->dict_off;
     const char *dd = c->dict_data ? c->dict_data : "";
     size_t total = 0;
@@ -401,6 +402,24 @@ static int dict_place(pq_chunk_reader *c, tarn_column *col, int64_t base, int64_
         offs[i] = pos;
     }
     col->data_len += total;
+    return TARN_OK;
+}
+
+/* Gather dictionary entries for `present` indices into rows base.. of col. */
+static int dict_place(pq_chunk_reader *c, tarn_column *col, int64_t base, int64_t m,
+                      int64_t present, const uint8_t *defs, tarn_error *err)
+{
+    if (pq_values_indices(&c->vals, c->idx, present) != present)
+        return values_ran_out(c, err);
+    int rc = check_indices(c, present, err);
+    if (rc)
+        return rc;
+    if (is_string_target(c))
+        return dict_place_strings(c, col, base, m, present, defs, err);
+    size_t w = tarn_type_width(c->leaf->type.id);
+    gather((uint8_t *)col->values + (size_t)base * w, c->dict_fixed, c->idx, present, w);
+    if (present < m)
+        scatter(col, base, m, present, defs, c->leaf->max_def);
     return TARN_OK;
 }
 

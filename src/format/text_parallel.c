@@ -11,7 +11,7 @@
 ** thread waits for the slot holding the next batch in file order (split,
 ** then batch within the split), writes its text and frees the slot.
 **
-** Memory stays bounded by the number of slots (three per worker). Workers
+** Memory stays bounded by the number of slots (two per worker). Workers
 ** read the lowest split whose cursor is free, so they share the split
 ** being written while reading it is not the bottleneck, and move to later
 ** splits when it is (many threads, or a format that is slow to read).
@@ -30,7 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SLOTS_PER_THREAD 3
+#define SLOTS_PER_THREAD 2
 #define MAX_THREADS 64
 
 enum slot_state { SLOT_FREE, SLOT_BUSY, SLOT_DONE };
@@ -310,12 +310,14 @@ static int run_parallel(tp_job *j, int fd, int64_t *rows, tarn_error *err)
 {
     pthread_t tid[MAX_THREADS];
     int started = 0;
+    pthread_mutex_lock(&j->lock); /* the workers wait until nthreads is final */
     for (; started < j->nthreads; started++)
         if (pthread_create(&tid[started], NULL, worker, j) != 0)
             break;
+    j->nthreads = started; /* fewer workers than asked still finish the job */
+    pthread_mutex_unlock(&j->lock);
     if (started == 0)
         return tarn_error_set(err, TARN_ERR_NOMEM, "cannot start a worker thread");
-    j->nthreads = started; /* fewer workers than asked still finish the job */
     int rc = write_in_order(j, fd, rows, err);
     for (int i = 0; i < started; i++)
         pthread_join(tid[i], NULL);

@@ -20,13 +20,14 @@
 **
 ** Every value prints exactly as tarn_value_format (table/value_format.c)
 ** prints it, but faster, because this is the hot path of `file cat`:
-** integers two digits at a time from a table; dates through a small cache
+** integers from a table of digit pairs, in halves of four and eight digits
+** whose divisions do not wait on each other; dates through a small cache
 ** of recently formatted days (files are often sorted or clustered by date);
 ** doubles that are integral or have few decimals without printf, after a
 ** check that the short text reads back as the same double (see
 ** fmt_double_fast for why that text is then exactly printf's); strings
-** scanned eight bytes at a time for characters that need quoting or
-** escaping and copied whole. Nothing is allocated per row.
+** scanned 16 (SSE2) or 8 bytes at a time for characters that need quoting
+** or escaping, and copied whole. Nothing is allocated per row.
 */
 #include "format/text_format.h"
 
@@ -38,6 +39,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* Room every fixed-width value fits in once formatted (the widest is a
 ** decimal(38,38): sign, "0.", 38 digits). */
@@ -89,23 +93,6 @@ static const char digit_pairs[201] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
-static inline int u64_digits(uint64_t v)
-{
-    int n = 1;
-    for (;;) {
-        if (v < 10)
-            return n;
-        if (v < 100)
-            return n + 1;
-        if (v < 1000)
-            return n + 2;
-        if (v < 10000)
-            return n + 3;
-        v /= 10000;
-        n += 4;
-    }
-}
-
 /* Write the n low digits of v ending at p (moving back), two at a time. */
 static inline void put_digits(char *p, uint64_t v, int n)
 {
@@ -119,12 +106,67 @@ static inline void put_digits(char *p, uint64_t v, int n)
         *--p = (char)('0' + v % 10);
 }
 
+/* The helpers below cut a number in halves of four or eight digits, so the
+** divisions of each half do not wait on one another. */
+
+/* v < 100, as 1 or 2 digits at o; returns the end. */
+static inline char *put_lt100(char *o, uint32_t v)
+{
+    if (v < 10) {
+        *o = (char)('0' + v);
+        return o + 1;
+    }
+    memcpy(o, digit_pairs + v * 2, 2);
+    return o + 2;
+}
+
+/* v < 10^4, as 1 to 4 digits. */
+static inline char *put_lt1e4(char *o, uint32_t v)
+{
+    if (v < 100)
+        return put_lt100(o, v);
+    o = put_lt100(o, v / 100);
+    memcpy(o, digit_pairs + (v % 100) * 2, 2);
+    return o + 2;
+}
+
+/* v < 10^4, as exactly 4 digits. */
+static inline char *put4(char *o, uint32_t v)
+{
+    memcpy(o, digit_pairs + (v / 100) * 2, 2);
+    memcpy(o + 2, digit_pairs + (v % 100) * 2, 2);
+    return o + 4;
+}
+
+/* v < 10^8, as 1 to 8 digits. */
+static inline char *put_lt1e8(char *o, uint32_t v)
+{
+    if (v < 10000)
+        return put_lt1e4(o, v);
+    o = put_lt1e4(o, v / 10000);
+    return put4(o, v % 10000);
+}
+
+/* v < 10^8, as exactly 8 digits. */
+static inline char *put8(char *o, uint32_t v)
+{
+    o = put4(o, v / 10000);
+    return put4(o, v % 10000);
+}
+
 /* Decimal digits of v at o; returns the end. */
 static inline char *put_u64(char *o, uint64_t v)
 {
-    int n = u64_digits(v);
-    put_digits(o + n, v, n);
-    return o + n;
+    if (v < 100000000)
+        return put_lt1e8(o, (uint32_t)v);
+    if (v < 10000000000000000ULL) {
+        o = put_lt1e8(o, (uint32_t)(v / 100000000));
+        return put8(o, (uint32_t)(v % 100000000));
+    }
+    o = put_lt1e4(o, (uint32_t)(v / 10000000000000000ULL));
+    v %= 10000000000000000ULL;
+    o = put8(o, (uint32_t)(v / 100000000));
+    return put8(o, (uint32_t)(v % 100000000));
 }
 
 static inline char *put_i64(char *o, int64_t v)
@@ -351,7 +393,27 @@ static inline bool csv_special(unsigned char ch)
     return ch == ',' || ch == '"' || ch == '\n' || ch == '\r';
 }
 
-/* Does this field need quotes under RFC 4180 (plus edge spaces)? Words
+/* Nonzero when the 8 bytes in w hold a byte that makes a CSV field need
+** quotes. */
+static inline uint64_t csv_special_word(uint64_t w)
+{
+    return has_byte(w, ',') | has_byte(w, '"') | has_byte(w, '\n') | has_byte(w, '\r');
+}
+
+#ifdef __SSE2__
+/* The same for 16 bytes at p. */
+static inline bool csv_special_16(const char *p)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(',')),
+                                          _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),
+                             _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')),
+                                          _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
+    return _mm_movemask_epi8(m) != 0;
+}
+#endif
+
+/* Does this field need quotes under RFC 4180 (plus edge spaces)? Blocks
 ** that overlap the last one cover the tail, so nothing past s + n is read. */
 static inline bool csv_needs_quote(const char *s, size_t n)
 {
@@ -360,26 +422,34 @@ static inline bool csv_needs_quote(const char *s, size_t n)
     if (s[0] == ' ' || s[n - 1] == ' ')
         return true;
     uint64_t w;
-    if (n < 4) {
-        for (size_t i = 0; i < n; i++)
-            if (csv_special((unsigned char)s[i]))
+#ifdef __SSE2__
+    if (n >= 16) {
+        for (size_t i = 0; i + 16 < n; i += 16)
+            if (csv_special_16(s + i))
                 return true;
-        return false;
+        return csv_special_16(s + n - 16);
     }
-    if (n < 8) {
+#endif
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            memcpy(&w, s + i, 8);
+            if (csv_special_word(w))
+                return true;
+        }
+        memcpy(&w, s + n - 8, 8);
+        return csv_special_word(w) != 0;
+    }
+    if (n >= 4) {
         uint32_t lo, hi;
         memcpy(&lo, s, 4);
         memcpy(&hi, s + n - 4, 4);
         w = lo | (uint64_t)hi << 32;
-    } else {
-        for (size_t i = 0; i + 8 < n; i += 8) {
-            memcpy(&w, s + i, 8);
-            if (has_byte(w, ',') | has_byte(w, '"') | has_byte(w, '\n') | has_byte(w, '\r'))
-                return true;
-        }
-        memcpy(&w, s + n - 8, 8);
+        return csv_special_word(w) != 0;
     }
-    return (has_byte(w, ',') | has_byte(w, '"') | has_byte(w, '\n') | has_byte(w, '\r')) != 0;
+    for (size_t i = 0; i < n; i++)
+        if (csv_special((unsigned char)s[i]))
+            return true;
+    return false;
 }
 
 /* Length of the leading run of s that JSON takes as is: printable ASCII
@@ -518,8 +588,7 @@ static char *json_string(char *o, const char *s, size_t n)
     *o++ = '"';
     while (p < end) {
         size_t run = json_plain_run(p, (size_t)(end - p));
-        memcpy(o, p, run);
-        o += run;
+        o = tarn_copy_bytes(o, (const char *)p, run);
         p += run;
         if (p == end)
             break;
@@ -573,8 +642,7 @@ static int64_t json_rows(const tarn_text_fmt *f, const tarn_batch *b, int64_t fr
             ROOM(f->key_len[j] + VALUE_MAX + 4);
             if (j)
                 *o++ = ',';
-            memcpy(o, f->keys[j], f->key_len[j]);
-            o += f->key_len[j];
+            o = tarn_copy_bytes(o, f->keys[j], f->key_len[j]);
             if (c->null_count && !tarn_column_is_valid(c, r)) {
                 memcpy(o, "null", 4);
                 o += 4;
@@ -583,6 +651,8 @@ static int64_t json_rows(const tarn_text_fmt *f, const tarn_batch *b, int64_t fr
                 const char *s = col_str(c, r, &n);
                 ROOM(6 * n + 2);
                 o = json_string(o, s, n);
+            } else if (c->type.id == TARN_TYPE_INT) {
+                o = put_i64(o, ((const int32_t *)c->values)[r]);
             } else {
                 o = json_fixed(o, c, r, &dc);
             }

@@ -6,25 +6,43 @@
 ** (pipe.c): worker threads parse, convert each batch to the output schema
 ** and encode its rows canonically with their hashes (clean_dedupe.c); the
 ** calling thread decides, in input order, which rows are duplicates and
-** writes the others to the part files. When the rows' estimated size fits
-** the memory budget this is one pass with an in-memory set of distinct
-** rows. Otherwise, or when the set passes the budget after all (the
-** partial output is thrown away then), it takes two: the first sends every
-** row to hash-partitioned spill files and finds the rows to drop
-** partition by partition; the second reads the input again and writes
-** what is left. Both give the same rows in the same order, so the same
-** bytes.
+** writes the others to the part files. There are three ways to decide:
+**
+**   - In memory, one pass, when the rows' estimated size fits the budget:
+**     a set of the distinct rows seen so far.
+**   - By candidates, two passes: the first writes only each row's hash and
+**     number to hash-partitioned spill files and finds the rows whose hash
+**     another row shares (usually the duplicates and their first
+**     occurrences, a few percent); the second reads the input again and
+**     compares just those rows in an in-memory set, writing the rest as
+**     is.
+**   - Through whole-row spill files, three passes, when even the
+**     candidates do not fit: rows with their numbers go to hash-
+**     partitioned files, each file is deduplicated alone (split further if
+**     needed) into a bitmap of rows to drop, and a last pass writes the
+**     others.
+**
+** A way that turns out not to fit after all (the estimates are only
+** estimates) throws its partial output away and gives way to the next.
+** All three keep the first occurrence and write the same rows in the same
+** order, so the output bytes do not depend on the budget.
 */
 #include "jobs/clean_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-enum pass { PASS_STREAM, PASS_SPILL, PASS_WRITE };
+/* The passes: one in memory (STREAM); or hashes to spill files (HASH),
+** then the candidates compared in memory (VERIFY); or, when even the
+** candidates do not fit, whole rows to spill files (SPILL), then the
+** output written around the duplicates found (WRITE). */
+enum pass { PASS_STREAM, PASS_HASH, PASS_VERIFY, PASS_SPILL, PASS_WRITE };
 
 typedef struct cl_slot {
     jobs_conform_buf cb;
     dd_rows rows;
+    uint8_t *cand;         /* VERIFY: the batch's candidate rows */
+    int64_t cand_cap;
     int64_t *cast_errors;  /* per output column, this batch */
 } cl_slot;
 
@@ -38,6 +56,12 @@ typedef struct cl_run {
     enum pass pass;
     int64_t dd_budget;     /* for the set of distinct rows */
     dd_set set;
+    bool over_budget;      /* the set passed dd_budget */
+    dd_hspill *hspill;
+    uint8_t *cand;         /* PASS_VERIFY: candidate rows */
+    int64_t *part_base;    /* first row number of each part (from PASS_HASH) */
+    int64_t *part_off;     /* rows of each part seen by its worker */
+    int64_t encoded;       /* bytes of canonical rows (PASS_HASH) */
     dd_spill *spill;
     uint8_t *dropped;      /* PASS_WRITE: rows to drop */
     int64_t row;           /* rows consumed in this pass */
@@ -154,11 +178,26 @@ static void slot_free(void *ud, void *w)
     jobs_conform_buf_free(&s->cb);
     dd_rows_free(&s->rows);
     free(s->cast_errors);
+    free(s->cand);
     free(s);
 }
 
-/* On a worker: convert to the output schema; encode rows unless this
-** pass only writes. */
+/* VERIFY: flag the batch's candidate rows. The part's rows are numbered
+** from its base; only this worker reads the part, so part_off is its own. */
+static void flag_candidates(cl_run *run, int part, cl_slot *s, int64_t n)
+{
+    if (n > s->cand_cap) {
+        s->cand_cap = n;
+        s->cand = tarn_xrealloc(s->cand, (size_t)n);
+    }
+    int64_t base = run->part_base[part] + run->part_off[part];
+    run->part_off[part] += n;
+    for (int64_t i = 0; i < n; i++)
+        s->cand[i] = (run->cand[(base + i) >> 3] >> ((base + i) & 7)) & 1;
+}
+
+/* On a worker: convert to the output schema; encode the rows this pass
+** compares. */
 static int work(void *ud, int part, jobs_slot *js, tarn_error *err)
 {
     cl_run *run = ud;
@@ -166,8 +205,14 @@ static int work(void *ud, int part, jobs_slot *js, tarn_error *err)
     const cl_file *f = &run->in.files[run->in.part_file[part]];
     memset(s->cast_errors, 0, sizeof *s->cast_errors * (size_t)run->in.out.ncols);
     jobs_conform_batch(&f->plan, &js->raw, &s->cb, s->cast_errors);
-    if (run->pass != PASS_WRITE)
-        dd_rows_encode(&s->rows, &s->cb.view);
+    if (run->pass == PASS_VERIFY) {
+        flag_candidates(run, part, s, s->cb.view.nrows);
+        dd_rows_encode(&s->rows, &s->cb.view, s->cand);
+    } else if (run->pass == PASS_HASH) {
+        dd_rows_hash(&s->rows, &s->cb.view, NULL);
+    } else if (run->pass != PASS_WRITE) {
+        dd_rows_encode(&s->rows, &s->cb.view, NULL);
+    }
     return TARN_OK;
 }
 
@@ -188,21 +233,29 @@ static int write_kept(cl_run *run, const tarn_batch *b, const uint8_t *keep, int
     return jobs_parts_write(&run->parts, &run->filtered, err);
 }
 
-/* The in-memory decision for one batch; TARN_ERR_LIMIT when the set of
-** distinct rows would pass the budget. */
-static int consume_stream(cl_run *run, cl_slot *s, int64_t *kept, tarn_error *err)
+/* The in-memory decision for one batch (for the rows flagged in cand, or
+** all); TARN_ERR_LIMIT when the set of distinct rows would pass the
+** budget. */
+static int consume_set(cl_run *run, cl_slot *s, const uint8_t *cand, int64_t *kept,
+                       tarn_error *err)
 {
     const dd_rows *r = &s->rows;
     for (int64_t i = 0; i < r->n; i++) {
+        run->keep[i] = 1;
+        if (cand && !cand[i])
+            continue;
         if (i + 8 < r->n)
             dd_set_prefetch(&run->set, r->hash[i + 8]);
         int a = dd_set_add(&run->set, r->hash[i], r->bytes.data + r->off[i],
                            (size_t)(r->off[i + 1] - r->off[i]), run->dd_budget);
-        if (a < 0)
+        if (a < 0) {
+            run->over_budget = true;
             return tarn_error_set(err, TARN_ERR_LIMIT, "the distinct rows passed the memory budget");
+        }
         run->keep[i] = a == 0;
-        *kept += a == 0;
     }
+    for (int64_t i = 0; i < r->n; i++)
+        *kept += run->keep[i];
     run->dups += r->n - *kept;
     return TARN_OK;
 }
@@ -214,7 +267,7 @@ static int consume(void *ud, int part, jobs_slot *js, tarn_error *err)
     cl_slot *s = js->work;
     const tarn_batch *b = &s->cb.view;
     int64_t n = b->nrows, kept = 0;
-    if (run->pass != PASS_WRITE)
+    if (run->pass == PASS_STREAM || run->pass == PASS_HASH || run->pass == PASS_SPILL)
         for (int c = 0; c < run->in.out.ncols; c++)
             run->cast_errors[c] += s->cast_errors[c];
     if (n > run->keep_cap) {
@@ -222,10 +275,15 @@ static int consume(void *ud, int part, jobs_slot *js, tarn_error *err)
         run->keep = tarn_xrealloc(run->keep, (size_t)n);
     }
     int rc = TARN_OK;
-    if (run->pass == PASS_SPILL) {
+    if (run->pass == PASS_HASH) {
+        if (run->part_base[part] < 0)
+            run->part_base[part] = run->row;
+        run->encoded += jobs_batch_bytes(b, 0, n);
+        rc = dd_hspill_add(run->hspill, &s->rows, run->row, err);
+    } else if (run->pass == PASS_SPILL) {
         rc = dd_spill_add(run->spill, &s->rows, run->row, err);
-    } else if (run->pass == PASS_STREAM) {
-        rc = consume_stream(run, s, &kept, err);
+    } else if (run->pass == PASS_STREAM || run->pass == PASS_VERIFY) {
+        rc = consume_set(run, s, run->pass == PASS_VERIFY ? s->cand : NULL, &kept, err);
     } else {
         for (int64_t i = 0; i < n; i++) {
             int64_t r = run->row + i;
@@ -233,7 +291,7 @@ static int consume(void *ud, int part, jobs_slot *js, tarn_error *err)
             kept += run->keep[i];
         }
     }
-    if (!rc && run->pass != PASS_SPILL)
+    if (!rc && run->pass != PASS_SPILL && run->pass != PASS_HASH)
         rc = write_kept(run, b, run->keep, kept, err);
     run->row += n;
     return rc;
@@ -283,8 +341,9 @@ static int dedupe_in_memory(cl_run *run, bool *fits, tarn_error *err)
     counts_start(run);
     dd_set_init(&run->set);
     tarn_error e = {0};
+    run->over_budget = false;
     int rc = run_pass(run, PASS_STREAM, &e);
-    bool over = rc == TARN_ERR_LIMIT && strstr(e.msg, "memory budget") != NULL;
+    bool over = rc == TARN_ERR_LIMIT && run->over_budget;
     *fits = !over;
     if (over) {
         jobs_log(run->env, "the distinct rows passed the memory budget after %lld rows; "
@@ -318,7 +377,67 @@ static int spill_parts(const cl_run *run)
     return n;
 }
 
-/* Two passes through spill files (see the file comment). */
+/* Hash spill files for the hash-only pass: each partition's table (about
+** 48 bytes a row) should take at most one thread's share of the budget. */
+static int hash_parts(const cl_run *run)
+{
+    int64_t want = run->in.rows * 48 * jobs_nthreads(run->env) / (run->dd_budget + 1) + 1;
+    int n = 8;
+    while (n < want && n < 256)
+        n *= 2;
+    return n;
+}
+
+/* PASS_HASH then PASS_VERIFY; *ok false (and nothing written) when the
+** candidates' rows do not fit the budget either. */
+static int dedupe_candidates(cl_run *run, bool *ok, tarn_error *err)
+{
+    int nparts = hash_parts(run);
+    *ok = true;
+    int rc = dd_hspill_open(&run->hspill, run->env->store, nparts, err);
+    if (rc)
+        return rc;
+    jobs_log(run->env, "the rows do not fit the memory budget; finding candidate duplicates "
+             "by hash through %d spill files", nparts);
+    counts_start(run);
+    run->encoded = 0;
+    for (int p = 0; p < run->in.nparts; p++)
+        run->part_base[p] = -1;
+    rc = run_pass(run, PASS_HASH, err);
+    int64_t ncand = 0, total = run->row;
+    if (!rc) {
+        cl_input_cast_errors(&run->in, run->cast_errors);
+        rc = dd_hspill_finish(run->hspill, total, jobs_nthreads(run->env), &run->cand, &ncand, err);
+    }
+    dd_hspill_free(run->hspill);
+    run->hspill = NULL;
+    if (rc)
+        return rc;
+    int64_t need = total ? ncand * (run->encoded / total + 40) : 0;
+    jobs_log(run->env, "%lld of %lld rows share a hash with another row; comparing them",
+             (long long)ncand, (long long)total);
+    if (need > run->dd_budget) {
+        *ok = false;
+        return TARN_OK;
+    }
+    parts_start(run);
+    dd_set_init(&run->set);
+    run->over_budget = false;
+    memset(run->part_off, 0, sizeof *run->part_off * (size_t)run->in.nparts);
+    tarn_error e = {0};
+    rc = run_pass(run, PASS_VERIFY, &e);
+    dd_set_free(&run->set);
+    if (rc == TARN_ERR_LIMIT && run->over_budget) {
+        parts_drop(run);
+        *ok = false;
+        return TARN_OK;
+    }
+    if (rc)
+        *err = e;
+    return rc;
+}
+
+/* Two passes through spill files of whole rows (see the file comment). */
 static int dedupe_spilled(cl_run *run, tarn_error *err)
 {
     int nparts = spill_parts(run);
@@ -329,10 +448,14 @@ static int dedupe_spilled(cl_run *run, tarn_error *err)
     counts_start(run);
     rc = run_pass(run, PASS_SPILL, err);
     if (!rc) {
+        jobs_log(run->env, "spilled %lld rows; finding duplicates partition by partition",
+                 (long long)run->row);
         cl_input_cast_errors(&run->in, run->cast_errors);
         rc = dd_spill_finish(run->spill, run->row, run->dd_budget, jobs_nthreads(run->env),
                              &run->dropped, &run->dups, warn_line, (void *)run->env, err);
     }
+    if (!rc)
+        jobs_log(run->env, "found %lld duplicate rows; writing the rest", (long long)run->dups);
     dd_spill_free(run->spill);
     run->spill = NULL;
     if (rc)
@@ -405,15 +528,23 @@ static int clean_run(cl_run *run, tarn_job_result *res, tarn_error *err)
     if (rc)
         return rc;
     run->cast_errors = tarn_xcalloc((size_t)run->in.out.ncols + 1, sizeof *run->cast_errors);
+    run->part_base = tarn_xcalloc((size_t)run->in.nparts + 1, sizeof *run->part_base);
+    run->part_off = tarn_xcalloc((size_t)run->in.nparts + 1, sizeof *run->part_off);
     int64_t budget = run->a->memory_budget_bytes;
     run->dd_budget = budget * 3 / 4 - (64LL << 20);
     if (run->dd_budget < budget / 4)
         run->dd_budget = budget / 4;
-    bool fits = run->in.estimate + run->in.rows * 40 <= run->dd_budget;
+    int path = tarn_jobs_test_dedupe_path;
+    bool fits = path ? path == 1 : run->in.estimate + run->in.rows * 40 <= run->dd_budget;
+    bool ok = fits;
     if (fits)
         rc = dedupe_in_memory(run, &fits, err);
-    if (!rc && !fits)
+    if (!rc && !fits && path != 3)
+        rc = dedupe_candidates(run, &ok, err);
+    if (!rc && !ok) {
+        jobs_log(run->env, "the candidate duplicates do not fit the memory budget either");
         rc = dedupe_spilled(run, err);
+    }
     if (!rc)
         rc = check_cast_errors(run, err);
     if (!rc)
@@ -448,6 +579,10 @@ int tarn_job_clean(const tarn_clean_args *args, const tarn_job_env *env, tarn_jo
     cl_input_close(&run.in);
     jobs_output_free(&run.out);
     free(run.cast_errors);
+    free(run.part_base);
+    free(run.part_off);
+    free(run.cand);
+    dd_hspill_free(run.hspill);
     free(run.dropped);
     free(run.keep);
     if (run.filtered_ready)

@@ -82,13 +82,13 @@ static void rows_reserve(dd_rows *r, int64_t n)
     r->hash = tarn_xrealloc(r->hash, sizeof *r->hash * (size_t)(n + 1));
 }
 
-/* Add each row's bytes for column c to len[1..n]. */
-static void add_lengths(const tarn_column *c, int64_t *len, int64_t n)
+/* Add each selected row's bytes for column c to len[1..n]. */
+static void add_lengths(const tarn_column *c, int64_t *len, int64_t n, const uint8_t *sel)
 {
     size_t w = tarn_type_width(c->type.id);
     bool all = c->null_count == 0;
     for (int64_t i = 0; i < n; i++) {
-        if (!all && !tarn_column_is_valid(c, i))
+        if ((sel && !sel[i]) || (!all && !tarn_column_is_valid(c, i)))
             continue;
         if (w) {
             len[i + 1] += (int64_t)w;
@@ -101,13 +101,13 @@ static void add_lengths(const tarn_column *c, int64_t *len, int64_t n)
 
 /* Write column c (index ci) into each row at cur[i], advancing it. */
 static void put_column(const tarn_column *c, int ci, char *base, const int64_t *off,
-                       uint64_t *cur, int64_t n)
+                       uint64_t *cur, int64_t n, const uint8_t *sel)
 {
     size_t w = tarn_type_width(c->type.id);
     bool all = c->null_count == 0;
     uint8_t bit = (uint8_t)(1u << (ci & 7));
     for (int64_t i = 0; i < n; i++) {
-        if (!all && !tarn_column_is_valid(c, i))
+        if ((sel && !sel[i]) || (!all && !tarn_column_is_valid(c, i)))
             continue;
         base[off[i] + (ci >> 3)] |= (char)bit;
         char *p = base + cur[i];
@@ -128,17 +128,17 @@ static void put_column(const tarn_column *c, int ci, char *base, const int64_t *
     }
 }
 
-void dd_rows_encode(dd_rows *r, const tarn_batch *b)
+void dd_rows_encode(dd_rows *r, const tarn_batch *b, const uint8_t *sel)
 {
     int64_t n = b->nrows, nb = (b->ncols + 7) / 8;
     rows_reserve(r, n);
     r->n = n;
     int64_t *off = r->off;
-    for (int64_t i = 0; i <= n; i++)
-        off[i] = nb;
     off[0] = 0;
+    for (int64_t i = 0; i < n; i++)
+        off[i + 1] = !sel || sel[i] ? nb : 0;
     for (int c = 0; c < b->ncols; c++)
-        add_lengths(&b->cols[c], off, n);
+        add_lengths(&b->cols[c], off, n, sel);
     for (int64_t i = 0; i < n; i++)
         off[i + 1] += off[i];
     if (r->bytes.cap < (size_t)off[n] + 1) {
@@ -149,14 +149,61 @@ void dd_rows_encode(dd_rows *r, const tarn_batch *b)
     char *base = r->bytes.data;
     uint64_t *cur = r->hash; /* write cursors, then the hashes */
     for (int64_t i = 0; i < n; i++) {
-        memset(base + off[i], 0, (size_t)nb);
+        if (off[i + 1] > off[i])
+            memset(base + off[i], 0, (size_t)nb);
         cur[i] = (uint64_t)(off[i] + nb);
     }
     for (int c = 0; c < b->ncols; c++)
-        put_column(&b->cols[c], c, base, off, cur, n);
+        put_column(&b->cols[c], c, base, off, cur, n, sel);
+    dd_rows_hash(r, b, sel);
+}
+
+/* The hash of one value of column ci (NULL included). */
+static inline uint64_t value_hash(const tarn_column *c, int ci, int64_t i, bool all)
+{
+    if (!all && !tarn_column_is_valid(c, i))
+        return 0x9e3779b97f4a7c15ULL ^ (uint64_t)ci;
+    switch (c->type.id) {
+    case TARN_TYPE_STRING: {
+        size_t l;
+        const char *p = tarn_column_str(c, i, &l);
+        return tarn_hash64(p, l, (uint64_t)ci);
+    }
+    case TARN_TYPE_BOOLEAN: return ((const uint8_t *)c->values)[i];
+    case TARN_TYPE_INT:
+    case TARN_TYPE_DATE: return ((const uint32_t *)c->values)[i];
+    case TARN_TYPE_DOUBLE: {
+        double d = ((const double *)c->values)[i];
+        uint64_t v;
+        if (isnan(d))
+            d = NAN;
+        memcpy(&v, &d, 8);
+        return v;
+    }
+    case TARN_TYPE_DECIMAL: {
+        unsigned __int128 d = ((const unsigned __int128 *)c->values)[i];
+        return (uint64_t)d ^ tarn_hash_u64((uint64_t)(d >> 64));
+    }
+    default: return ((const uint64_t *)c->values)[i];
+    }
+}
+
+void dd_rows_hash(dd_rows *r, const tarn_batch *b, const uint8_t *sel)
+{
+    int64_t n = b->nrows;
+    rows_reserve(r, n);
+    r->n = n;
     for (int64_t i = 0; i < n; i++)
-        r->hash[i] = tarn_hash64(base + off[i], (size_t)(off[i + 1] - off[i]), HASH_SEED) &
-                     tarn_jobs_test_hash_mask;
+        r->hash[i] = HASH_SEED;
+    for (int c = 0; c < b->ncols; c++) {
+        const tarn_column *col = &b->cols[c];
+        bool all = col->null_count == 0;
+        for (int64_t i = 0; i < n; i++)
+            if (!sel || sel[i])
+                r->hash[i] = tarn_hash_u64(r->hash[i] ^ value_hash(col, c, i, all));
+    }
+    for (int64_t i = 0; i < n; i++)
+        r->hash[i] = !sel || sel[i] ? r->hash[i] & tarn_jobs_test_hash_mask : 0;
 }
 
 void dd_rows_free(dd_rows *r)
@@ -655,5 +702,174 @@ int dd_spill_finish(dd_spill *sp, int64_t total_rows, int64_t budget, int nthrea
     for (int64_t i = 0; i <= total_rows / 8; i++)
         *ndropped += __builtin_popcount(j.bits[i]);
     *dropped = j.bits;
+    return TARN_OK;
+}
+
+/* ---- candidates from hashes alone ---- */
+
+struct dd_hspill {
+    int nparts;
+    sp_file *f;            /* records: hash (8 bytes), row number (8) */
+    uint8_t *bits;         /* finish: the candidates */
+    int64_t total;
+    atomic_int next;
+    pthread_mutex_t mu;
+    int rc;
+    tarn_error err;
+};
+
+int dd_hspill_open(dd_hspill **out, tarn_store *tmp_store, int nparts, tarn_error *err)
+{
+    dd_hspill *h = tarn_xcalloc(1, sizeof *h);
+    h->nparts = nparts;
+    h->f = tarn_xcalloc((size_t)nparts, sizeof *h->f);
+    for (int i = 0; i < nparts; i++)
+        h->f[i].fd = -1;
+    int rc = TARN_OK;
+    for (int i = 0; !rc && i < nparts; i++)
+        rc = sp_create(tmp_store, &h->f[i], err);
+    if (rc) {
+        dd_hspill_free(h);
+        return rc;
+    }
+    *out = h;
+    return TARN_OK;
+}
+
+int dd_hspill_add(dd_hspill *h, const dd_rows *r, int64_t base, tarn_error *err)
+{
+    uint64_t mask = (uint64_t)h->nparts - 1;
+    for (int64_t i = 0; i < r->n; i++) {
+        sp_file *f = &h->f[r->hash[i] & mask];
+        if (!f->buf)
+            f->buf = tarn_xmalloc(SPILL_BUF);
+        if (f->len + 16 > SPILL_BUF) {
+            int rc = sp_flush(f, err);
+            if (rc)
+                return rc;
+        }
+        int64_t row = base + i;
+        memcpy(f->buf + f->len, &r->hash[i], 8);
+        memcpy(f->buf + f->len + 8, &row, 8);
+        f->len += 16;
+    }
+    return TARN_OK;
+}
+
+void dd_hspill_free(dd_hspill *h)
+{
+    if (!h)
+        return;
+    for (int i = 0; i < h->nparts; i++)
+        sp_close(&h->f[i]);
+    free(h->f);
+    free(h);
+}
+
+static void mark(dd_hspill *h, int64_t row)
+{
+    if (row >= 0 && row < h->total)
+        __atomic_fetch_or(&h->bits[row >> 3], (uint8_t)(1u << (row & 7)), __ATOMIC_RELAXED);
+}
+
+/* Mark the rows of one partition whose hash occurs more than once. The
+** table keeps per hash its first row + 1, or 0 once the group is marked. */
+static int count_partition(dd_hspill *h, const sp_file *f, tarn_error *err)
+{
+    int64_t n = f->size / 16;
+    if (n < 2)
+        return TARN_OK;
+    char *recs = tarn_xmalloc((size_t)f->size);
+    sp_reader r = {f->fd, 0, f->size, recs, (size_t)f->size, 0, 0};
+    int rc = rd_fill(&r, (size_t)f->size, err);
+    uint64_t cap = 16;
+    while (cap < 2 * (uint64_t)n)
+        cap *= 2;
+    uint64_t *tab = rc ? NULL : tarn_xcalloc(cap, 16);
+    for (int64_t i = 0; !rc && i < n; i++) {
+        uint64_t hash;
+        int64_t row;
+        if (i + 8 < n) {
+            memcpy(&hash, recs + 16 * (i + 8), 8);
+            __builtin_prefetch(&tab[2 * (hash & (cap - 1))]);
+        }
+        memcpy(&hash, recs + 16 * i, 8);
+        memcpy(&row, recs + 16 * i + 8, 8);
+        uint64_t j = hash & (cap - 1);
+        while (tab[2 * j + 1] && tab[2 * j] != hash)
+            j = (j + 1) & (cap - 1);
+        if (!tab[2 * j + 1]) {
+            tab[2 * j] = hash;
+            tab[2 * j + 1] = (uint64_t)row + 2; /* first row + 2 (1 = marked) */
+            continue;
+        }
+        if (tab[2 * j + 1] > 1)
+            mark(h, (int64_t)tab[2 * j + 1] - 2);
+        tab[2 * j + 1] = 1;
+        mark(h, row);
+    }
+    free(tab);
+    free(recs);
+    return rc;
+}
+
+static void *count_worker(void *arg)
+{
+    dd_hspill *h = arg;
+    for (;;) {
+        int i = atomic_fetch_add(&h->next, 1);
+        pthread_mutex_lock(&h->mu);
+        bool stop = i >= h->nparts || h->rc;
+        pthread_mutex_unlock(&h->mu);
+        if (stop)
+            break;
+        tarn_error e = {0};
+        int rc = count_partition(h, &h->f[i], &e);
+        pthread_mutex_lock(&h->mu);
+        if (rc && !h->rc) {
+            h->rc = rc;
+            h->err = e;
+        }
+        pthread_mutex_unlock(&h->mu);
+    }
+    return NULL;
+}
+
+int dd_hspill_finish(dd_hspill *h, int64_t total_rows, int nthreads, uint8_t **cand,
+                     int64_t *ncand, tarn_error *err)
+{
+    *cand = NULL;
+    *ncand = 0;
+    for (int i = 0; i < h->nparts; i++) {
+        int rc = sp_flush(&h->f[i], err);
+        if (rc)
+            return rc;
+        free(h->f[i].buf);
+        h->f[i].buf = NULL;
+    }
+    h->total = total_rows;
+    h->bits = tarn_xcalloc((size_t)(total_rows / 8 + 1), 1);
+    pthread_mutex_init(&h->mu, NULL);
+    nthreads = nthreads < 1 ? 1 : nthreads > h->nparts ? h->nparts : nthreads;
+    pthread_t *tid = tarn_xcalloc((size_t)nthreads, sizeof *tid);
+    int started = 0;
+    for (int i = 1; i < nthreads; i++)
+        if (pthread_create(&tid[started], NULL, count_worker, h) == 0)
+            started++;
+    count_worker(h);
+    for (int i = 0; i < started; i++)
+        pthread_join(tid[i], NULL);
+    free(tid);
+    pthread_mutex_destroy(&h->mu);
+    if (h->rc) {
+        free(h->bits);
+        h->bits = NULL;
+        *err = h->err;
+        return h->rc;
+    }
+    for (int64_t i = 0; i <= total_rows / 8; i++)
+        *ncand += __builtin_popcount(h->bits[i]);
+    *cand = h->bits;
+    h->bits = NULL;
     return TARN_OK;
 }

@@ -13,8 +13,9 @@
 ** A row's canonical bytes: a NULL bitmap (a bit per column), then each
 ** non-NULL value: fixed-width types as their bytes (every NaN as one
 ** NaN), strings as a LEB128 length and the bytes. Two rows are duplicates
-** exactly when their canonical bytes are equal; a 64-bit hash of them
-** (ANDed with tarn_jobs_test_hash_mask) finds candidates, and a candidate
+** exactly when their canonical bytes are equal; a 64-bit hash of their
+** values, computed a column at a time (ANDed with
+** tarn_jobs_test_hash_mask), finds candidates, and a candidate
 ** is confirmed by comparing the bytes, so a hash collision never drops a
 ** row. */
 
@@ -26,8 +27,13 @@ typedef struct dd_rows {
     uint64_t *hash;        /* n hashes */
 } dd_rows;
 
-/* Encode every row of b (replacing what r held). */
-void dd_rows_encode(dd_rows *r, const tarn_batch *b);
+/* Encode the rows of b whose sel[i] is set (every row if sel is NULL),
+** replacing what r held; other rows get no bytes and hash 0. */
+void dd_rows_encode(dd_rows *r, const tarn_batch *b, const uint8_t *sel);
+/* Only the hashes (what encode also computes): r->n and r->hash, no
+** bytes. A row's hash depends on its values alone, so equal rows (equal
+** canonical bytes) always hash alike. */
+void dd_rows_hash(dd_rows *r, const tarn_batch *b, const uint8_t *sel);
 void dd_rows_free(dd_rows *r);
 
 /* A set of rows: a hash table of (hash, reference) over an arena that
@@ -75,6 +81,21 @@ int dd_spill_finish(dd_spill *sp, int64_t total_rows, int64_t budget, int nthrea
                     uint8_t **dropped, int64_t *ndropped,
                     void (*warn)(void *ud, const char *line), void *warn_ud, tarn_error *err);
 void dd_spill_free(dd_spill *sp);
+
+/* Candidates: rows whose hash some other row shares, found from the
+** hashes alone (16 bytes a row in spill files, partitioned by hash, each
+** partition counted in a hash table). Every row that is not a candidate
+** is unique; only candidates need their bytes compared. */
+typedef struct dd_hspill dd_hspill;
+
+int dd_hspill_open(dd_hspill **out, tarn_store *tmp_store, int nparts, tarn_error *err);
+/* Add the hashes of one batch's rows, the first being row number base. */
+int dd_hspill_add(dd_hspill *h, const dd_rows *r, int64_t base, tarn_error *err);
+/* *cand (malloc'ed) becomes a bitmap over total_rows rows with the
+** candidates set; *ncand counts them. */
+int dd_hspill_finish(dd_hspill *h, int64_t total_rows, int nthreads, uint8_t **cand,
+                     int64_t *ncand, tarn_error *err);
+void dd_hspill_free(dd_hspill *h);
 
 /* ---- clean_source.c: the input files and their common schema ---- */
 

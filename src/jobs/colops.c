@@ -249,6 +249,7 @@ void jobs_batch_encode(tarn_buf *out, const tarn_batch *b, int64_t off, int64_t 
                 int64_t o = col->offsets[off + i] - col->offsets[off];
                 tarn_buf_append(out, &o, sizeof o);
             }
+            pad16(out, start);
             tarn_buf_append(out, col->data + col->offsets[off], (size_t)meta[1]);
         } else {
             size_t w = tarn_type_width(col->type.id);
@@ -269,6 +270,39 @@ static const char *take(const char *p, size_t len, size_t *pos, size_t size)
     return r;
 }
 
+/* Read one column's section at *pos into a view of n rows over p.
+** False if it does not fit the block or the column's type. */
+static bool decode_column(const tarn_column *d, const char *p, size_t len, size_t *pos,
+                          int64_t n, tarn_column *view)
+{
+    const uint64_t *meta = (const uint64_t *)take(p, len, pos, 16);
+    if (!meta || meta[0] != (uint64_t)d->type.id)
+        return false;
+    memset(view, 0, sizeof *view);
+    view->type = d->type;
+    view->length = n;
+    view->validity = (uint8_t *)take(p, len, pos, (size_t)(n + 7) / 8);
+    if (!view->validity)
+        return false;
+    view->null_count = zero_bits(view->validity, 0, n);
+    if (d->type.id != TARN_TYPE_STRING) {
+        size_t w = tarn_type_width(d->type.id);
+        if (n && (size_t)n > len / w)
+            return false;
+        view->values = (void *)take(p, len, pos, (size_t)n * w);
+        return view->values != NULL;
+    }
+    view->offsets = (int64_t *)take(p, len, pos, (size_t)(n + 1) * 8);
+    view->data = (char *)take(p, len, pos, (size_t)meta[1]);
+    if (!view->offsets || !view->data || view->offsets[0] != 0 ||
+        (uint64_t)view->offsets[n] != meta[1])
+        return false;
+    for (int64_t i = 0; i < n; i++)
+        if (view->offsets[i + 1] < view->offsets[i])
+            return false;
+    return true;
+}
+
 int jobs_batch_decode(tarn_batch *dst, const char *p, size_t len, tarn_error *err)
 {
     uint32_t head[2];
@@ -281,35 +315,10 @@ int jobs_batch_decode(tarn_batch *dst, const char *p, size_t len, tarn_error *er
         goto bad;
     size_t pos = 16;
     for (int c = 0; c < dst->ncols; c++) {
-        tarn_column *d = &dst->cols[c];
-        const uint64_t *meta = (const uint64_t *)take(p, len, &pos, 16);
-        if (!meta || meta[0] != (uint64_t)d->type.id)
+        tarn_column view;
+        if (!decode_column(&dst->cols[c], p, len, &pos, n, &view))
             goto bad;
-        tarn_column view = {0};
-        view.type = d->type;
-        view.length = n;
-        view.validity = (uint8_t *)take(p, len, &pos, (size_t)(n + 7) / 8);
-        if (!view.validity)
-            goto bad;
-        view.null_count = zero_bits(view.validity, 0, n);
-        if (d->type.id == TARN_TYPE_STRING) {
-            view.offsets = (int64_t *)take(p, len, &pos, (size_t)(n + 1) * 8);
-            view.data = (char *)take(p, len, &pos, (size_t)meta[1]);
-            if (!view.offsets || !view.data || view.offsets[0] != 0 ||
-                (uint64_t)view.offsets[n] != meta[1])
-                goto bad;
-            for (int64_t i = 0; i < n; i++)
-                if (view.offsets[i + 1] < view.offsets[i])
-                    goto bad;
-        } else {
-            size_t w = tarn_type_width(d->type.id);
-            if (n && (size_t)n > len / w)
-                goto bad;
-            view.values = (void *)take(p, len, &pos, (size_t)n * w);
-            if (!view.values)
-                goto bad;
-        }
-        jobs_column_append_range(d, &view, 0, n);
+        jobs_column_append_range(&dst->cols[c], &view, 0, n);
     }
     dst->nrows += n;
     return TARN_OK;

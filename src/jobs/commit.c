@@ -9,6 +9,8 @@
 #include "jobs/jobs_int.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -187,6 +189,76 @@ static int delete_object(const tarn_job_env *env, const char *bucket, const char
     return rc == TARN_ERR_NOTFOUND ? TARN_OK : rc;
 }
 
+/* Moving staged objects into place: each move ends with the store
+** flushing a folder to disk, so they run on several threads whose flushes
+** the file system can share. */
+#define MOVE_THREADS 8
+
+typedef struct mover {
+    const tarn_job_env *env;
+    const char *bucket, *T, *S;
+    const manifest *m;
+    int limit;             /* move entries [0, limit) */
+    atomic_int next;
+    pthread_mutex_t mu;
+    int rc;
+    tarn_error err;
+} mover;
+
+static void *move_worker(void *arg)
+{
+    mover *mv = arg;
+    for (;;) {
+        int i = atomic_fetch_add(&mv->next, 1);
+        pthread_mutex_lock(&mv->mu);
+        bool stop = i >= mv->limit || mv->rc;
+        pthread_mutex_unlock(&mv->mu);
+        if (stop)
+            break;
+        char *from = tarn_xasprintf("%s%s", mv->S, mv->m->staged[i]);
+        char *to = tarn_xasprintf("%s%s", mv->T, mv->m->keys[i]);
+        tarn_error e = {0};
+        int rc = move_object(mv->env, mv->bucket, from, to, &e);
+        free(from);
+        free(to);
+        if (rc) {
+            pthread_mutex_lock(&mv->mu);
+            if (!mv->rc) {
+                mv->rc = rc;
+                mv->err = e;
+            }
+            pthread_mutex_unlock(&mv->mu);
+        }
+    }
+    return NULL;
+}
+
+/* Move entries [0, limit) of m from S to T. */
+static int move_all(const tarn_job_env *env, const char *bucket, const char *T, const char *S,
+                    const manifest *m, int limit, tarn_error *err)
+{
+    for (int i = 0; i < limit; i++) {
+        char *to = tarn_xasprintf("%s%s", T, m->keys[i]);
+        int rc = jobs_allow(env, TARN_S3_PUT_OBJECT, bucket, to, err);
+        free(to);
+        if (rc)
+            return rc;
+    }
+    mover mv = {env, bucket, T, S, m, limit, 0, PTHREAD_MUTEX_INITIALIZER, 0, {0}};
+    int n = limit < MOVE_THREADS ? limit : MOVE_THREADS;
+    pthread_t tid[MOVE_THREADS];
+    int started = 0;
+    for (int i = 1; i < n; i++)
+        if (pthread_create(&tid[started], NULL, move_worker, &mv) == 0)
+            started++;
+    move_worker(&mv);
+    for (int i = 0; i < started; i++)
+        pthread_join(tid[i], NULL);
+    if (mv.rc)
+        *err = mv.err;
+    return mv.rc;
+}
+
 /* Delete what under T is not in m (sorted), then move m's staged objects
 ** from S into place, then delete the manifest. */
 static int publish(const tarn_job_env *env, const char *bucket, const char *T, const char *S,
@@ -201,17 +273,12 @@ static int publish(const tarn_job_env *env, const char *bucket, const char *T, c
         if (!in_sorted(m->keys, m->n, old.keys[i] + tl))
             rc = delete_object(env, bucket, old.keys[i], err);
     key_list_free(&old);
-    for (int i = 0; !rc && i < m->n; i++) {
-        if (tarn_jobs_test_commit_stop >= 0 && i == tarn_jobs_test_commit_stop)
-            return tarn_error_set(err, TARN_ERR_INTERNAL, "test hook: commit stopped after %d moves", i);
-        char *from = tarn_xasprintf("%s%s", S, m->staged[i]);
-        char *to = tarn_xasprintf("%s%s", T, m->keys[i]);
-        rc = jobs_allow(env, TARN_S3_PUT_OBJECT, bucket, to, err);
-        if (!rc)
-            rc = move_object(env, bucket, from, to, err);
-        free(from);
-        free(to);
-    }
+    int stop = tarn_jobs_test_commit_stop;
+    if (!rc)
+        rc = move_all(env, bucket, T, S, m, stop >= 0 && stop < m->n ? stop : m->n, err);
+    if (!rc && stop >= 0 && stop < m->n)
+        return tarn_error_set(err, TARN_ERR_INTERNAL, "test hook: commit stopped after %d moves",
+                              stop);
     if (!rc) {
         char *mk = tarn_xasprintf("%s%s", S, MANIFEST);
         rc = delete_object(env, bucket, mk, err);

@@ -12,6 +12,7 @@
 
 uint64_t tarn_jobs_test_hash_mask = ~(uint64_t)0;
 int tarn_jobs_test_commit_stop = -1;
+int tarn_jobs_test_dedupe_path = 0;
 
 void jobs_log(const tarn_job_env *env, const char *fmt, ...)
 {

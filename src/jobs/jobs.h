@@ -327,7 +327,7 @@ char **tarn_snake_names(const char *const *names, int n);
 void tarn_snake_names_free(char **names, int n);
 
 /* ---- test hooks ----
-** Tests set these to reach paths real data rarely takes; both default off. */
+** Tests set these to reach paths real data rarely takes; all default off. */
 
 /* Row hashes used by clean's duplicate detection are ANDed with this mask
 ** (default all ones), so a small mask forces hash collisions between
@@ -337,5 +337,9 @@ extern uint64_t tarn_jobs_test_hash_mask;
 ** process died there (returns TARN_ERR_INTERNAL, leaving the manifest and
 ** the rest staged for recovery). Default -1. */
 extern int tarn_jobs_test_commit_stop;
+/* Which way clean finds duplicates: 0 (default) by the memory budget; 1
+** in memory; 2 candidates by hash through spill files, then compared in
+** memory; 3 whole rows through spill files. */
+extern int tarn_jobs_test_dedupe_path;
 
 #endif

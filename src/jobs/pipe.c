@@ -218,6 +218,25 @@ static void pipe_free(pipe *p)
     pthread_cond_destroy(&p->cv);
 }
 
+/* One worker per thread (no more than parts), each with its free slots. */
+static void make_workers(pipe *p)
+{
+    const jobs_pipe_ops *ops = p->ops;
+    p->nw = ops->nthreads > 0 ? ops->nthreads : 1;
+    if (p->nw > ops->nparts)
+        p->nw = ops->nparts > 0 ? ops->nparts : 1;
+    p->w = tarn_xcalloc((size_t)p->nw, sizeof *p->w);
+    for (int i = 0; i < p->nw; i++) {
+        pipe_worker *w = &p->w[i];
+        w->p = p;
+        for (int k = 0; k < PIPE_SLOTS; k++) {
+            w->slots[k].raw_file = -1;
+            w->slots[k].work = ops->slot_new ? ops->slot_new(ops->ud) : NULL;
+            w->free_slots[w->nfree++] = &w->slots[k];
+        }
+    }
+}
+
 int jobs_pipe_run(const jobs_pipe_ops *ops, tarn_error *err)
 {
     pipe p;
@@ -228,19 +247,7 @@ int jobs_pipe_run(const jobs_pipe_ops *ops, tarn_error *err)
     p.owner = tarn_xmalloc(sizeof *p.owner * (size_t)(ops->nparts + 1));
     for (int i = 0; i < ops->nparts; i++)
         p.owner[i] = -1;
-    p.nw = ops->nthreads > 0 ? ops->nthreads : 1;
-    if (p.nw > ops->nparts)
-        p.nw = ops->nparts > 0 ? ops->nparts : 1;
-    p.w = tarn_xcalloc((size_t)p.nw, sizeof *p.w);
-    for (int i = 0; i < p.nw; i++) {
-        pipe_worker *w = &p.w[i];
-        w->p = &p;
-        for (int k = 0; k < PIPE_SLOTS; k++) {
-            w->slots[k].raw_file = -1;
-            w->slots[k].work = ops->slot_new ? ops->slot_new(ops->ud) : NULL;
-            w->free_slots[w->nfree++] = &w->slots[k];
-        }
-    }
+    make_workers(&p);
     int started = 0;
     for (int i = 0; i < p.nw; i++)
         if (pthread_create(&p.w[i].tid, NULL, worker_main, &p.w[i]) == 0) {

@@ -244,6 +244,22 @@ static void test_json_bad_line_is_not_json(void **state)
     tarn_crawl_class_free(&c);
 }
 
+static void test_json_odd_keys(void **state)
+{
+    char buf[1024];
+    char longkey[400];
+    memset(longkey, 'k', 399);
+    longkey[399] = '\0';
+    snprintf(buf, sizeof buf, "{\"a\\u0001b\": 1, \"%s\": 2, \"\": 3, \"A\\u0001B\": 4}\n", longkey);
+    tarn_crawl_class c = classify(buf, false);
+    assert_int_equal(c.format, TARN_CRAWL_JSON);
+    assert_int_equal(c.schema.ncols, 3); /* the empty key is dropped */
+    assert_string_equal(c.schema.fields[0].name, "a_b");
+    assert_true(strlen(c.schema.fields[1].name) <= TARN_CATALOG_NAME_MAX);
+    assert_string_not_equal(c.schema.fields[2].name, "a_b"); /* still unique */
+    tarn_crawl_class_free(&c);
+}
+
 static void test_binary_is_unknown(void **state)
 {
     const char bin[] = "a,b\n1,\0002\n3,4\n";
@@ -295,6 +311,7 @@ int main(void)
         cmocka_unit_test(test_json_lines_types),
         cmocka_unit_test(test_json_widening),
         cmocka_unit_test(test_json_bad_line_is_not_json),
+        cmocka_unit_test(test_json_odd_keys),
         cmocka_unit_test(test_binary_is_unknown),
         cmocka_unit_test(test_record_cap),
     };

@@ -509,6 +509,47 @@ static void test_access_denied(void **state)
     tarn_crawl_result_free(&res);
 }
 
+/* Mark crawler name RUNNING with a run owned by process pid. */
+static void fake_running(fixture *f, const char *name, long long pid)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql, "UPDATE crawlers SET state = 'RUNNING' WHERE name = '%s'; "
+             "INSERT INTO crawl_runs (id, crawler_name, state, started_on, pid) VALUES "
+             "('cr_fake%lld', '%s', 'RUNNING', 1, %lld)", name, pid, name, pid);
+    assert_int_equal(sqlite3_exec(tarn_catalog_db(f->cat), sql, NULL, NULL, NULL), SQLITE_OK);
+}
+
+static void test_running_crawler(void **state)
+{
+    fixture *f = *state;
+    put_text(f, "raw", "r/f.csv", "a,b\n1,2\n3,4\n");
+    tarn_crawl_target t = {.path = "s3://raw/r/"};
+    tarn_crawler_config c = config("c8", &t, NULL);
+    tarn_crawl_result res;
+    assert_int_equal(crawl(f, &c, &res), TARN_OK);
+    tarn_crawl_result_free(&res);
+    /* a run by a live process: refused */
+    fake_running(f, "c8", (long long)getppid());
+    tarn_crawl_result_init(&res);
+    tarn_error err = {0};
+    assert_int_equal(tarn_crawl_run(f->st, f->cat, &c, &res, &err), TARN_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "CrawlerRunningException"));
+    tarn_crawl_result_free(&res);
+    /* a run whose process is gone: marked FAILED, and the crawl goes on */
+    assert_int_equal(sqlite3_exec(tarn_catalog_db(f->cat), "DELETE FROM crawl_runs WHERE id "
+                                  "LIKE 'cr_fake%'", NULL, NULL, NULL), SQLITE_OK);
+    fake_running(f, "c8", 999999999LL);
+    assert_int_equal(crawl(f, &c, &res), TARN_OK);
+    tarn_crawl_result_free(&res);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(tarn_catalog_db(f->cat), "SELECT state FROM crawl_runs "
+                                        "WHERE id = 'cr_fake999999999'", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "FAILED");
+    sqlite3_finalize(st);
+}
+
 static void test_missing_database(void **state)
 {
     fixture *f = *state;
@@ -560,6 +601,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_partition_removed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_new_folders_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_access_denied, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_running_crawler, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_database, setup, teardown),
         cmocka_unit_test_setup_teardown(test_large_csv_is_sampled, setup, teardown),
     };

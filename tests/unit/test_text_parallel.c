@@ -1,7 +1,7 @@
 /*
 ** test_text_parallel.c: parallel text output (format/text_parallel.c,
 ** tarn_text_write_reader) and the fast value formatting under it
-** (format/text_writer.c): doubles and decimals print exactly as
+** (format/text_writer.c): integers, doubles and decimals print exactly as
 ** tarn_value_format prints them (a separate implementation, printf-based);
 ** the parallel output of CSV and Parquet files cut into many splits and
 ** batches is byte for byte what the sequential writer gives, for any
@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,6 +139,44 @@ static void test_doubles_print_as_value_format(void **state)
     tarn_schema_free(&s);
 }
 
+/* Integers of every length, and the edges between the code paths. */
+static void test_integers_print_as_value_format(void **state)
+{
+    for (int wide = 0; wide < 2; wide++) {
+        tarn_schema s;
+        tarn_schema_init(&s);
+        tarn_schema_add(&s, "i", (tarn_type){.id = wide ? TARN_TYPE_BIGINT : TARN_TYPE_INT});
+        tarn_batch b;
+        tarn_batch_init(&b, &s, 0);
+        uint64_t rng = 99;
+        for (int i = 0; i < 100000; i++) {
+            rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+            int64_t v;
+            if (i < 20 * 19) { /* 10^k - 1, 10^k, 10^k + 1 and negatives */
+                int64_t p = 1;
+                for (int k = 0; k < i / 20; k++)
+                    p *= 10;
+                v = p + (i % 3) - 1;
+                v = i % 2 ? -v : v;
+            } else {
+                v = (int64_t)(rng >> (rng % 64));
+                v = rng & 1 ? -v : v;
+            }
+            if (wide)
+                tarn_column_append_i64(&b.cols[0], i == 0 ? INT64_MIN : i == 1 ? INT64_MAX : v);
+            else
+                tarn_column_append_i32(&b.cols[0], i == 0 ? INT32_MIN : i == 1 ? INT32_MAX
+                                                                            : (int32_t)v);
+        }
+        b.nrows = b.cols[0].length;
+        char *out = write_batch(TARN_FORMAT_CSV, &s, &b);
+        assert_lines_match_value_format(out, &b);
+        free(out);
+        tarn_batch_free(&b);
+        tarn_schema_free(&s);
+    }
+}
+
 static void test_decimals_print_as_value_format(void **state)
 {
     uint64_t rng = 7;
@@ -165,6 +204,107 @@ static void test_decimals_print_as_value_format(void **state)
         tarn_batch_free(&b);
         tarn_schema_free(&s);
     }
+}
+
+/* The RFC 4180 field of s as a plain reference: quoted when it is empty,
+** holds a comma, quote, CR or LF, or starts or ends with a space. */
+static size_t ref_csv_field(const char *s, size_t n, char *out)
+{
+    bool q = n == 0 || s[0] == ' ' || s[n - 1] == ' ';
+    for (size_t i = 0; i < n; i++)
+        q |= s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
+    size_t k = 0;
+    if (q)
+        out[k++] = '"';
+    for (size_t i = 0; i < n; i++) {
+        out[k++] = s[i];
+        if (s[i] == '"')
+            out[k++] = '"';
+    }
+    if (q)
+        out[k++] = '"';
+    return k;
+}
+
+/* Strings of every length up to 80 with a character that needs quoting at
+** every position (the scan works in blocks of 16, 8 and 4 bytes). */
+static void test_csv_quoting_at_every_position(void **state)
+{
+    tarn_schema s;
+    tarn_schema_init(&s);
+    tarn_schema_add(&s, "s", (tarn_type){.id = TARN_TYPE_STRING});
+    tarn_batch b;
+    tarn_batch_init(&b, &s, 0);
+    const char special[] = {',', '"', '\n', '\r', ' ', '\t', '\\', 'x'};
+    char v[96];
+    for (size_t n = 0; n <= 80; n++) {
+        for (size_t pos = 0; pos <= n; pos++) {
+            for (size_t c = 0; c < sizeof special; c++) {
+                for (size_t i = 0; i < n; i++)
+                    v[i] = (char)('a' + (i * 7 + n) % 26);
+                if (pos < n)
+                    v[pos] = special[c];
+                tarn_column_append_str(&b.cols[0], v, n);
+            }
+        }
+    }
+    b.nrows = b.cols[0].length;
+    char *out = write_batch(TARN_FORMAT_CSV, &s, &b);
+    size_t cap = (size_t)b.cols[0].data_len * 2 + (size_t)b.nrows * 4 + 1, k = 0;
+    char *want = malloc(cap);
+    for (int64_t r = 0; r < b.nrows; r++) {
+        size_t n = (size_t)(b.cols[0].offsets[r + 1] - b.cols[0].offsets[r]);
+        k += ref_csv_field(b.cols[0].data + b.cols[0].offsets[r], n, want + k);
+        want[k++] = '\n';
+    }
+    assert_int_equal(strlen(out), k);
+    assert_memory_equal(out, want, k);
+    free(want);
+    free(out);
+    tarn_batch_free(&b);
+    tarn_schema_free(&s);
+}
+
+/* The same strings as JSON read back by jansson as they were. */
+static void test_json_strings_at_every_position(void **state)
+{
+    tarn_schema s;
+    tarn_schema_init(&s);
+    tarn_schema_add(&s, "s", (tarn_type){.id = TARN_TYPE_STRING});
+    tarn_batch b;
+    tarn_batch_init(&b, &s, 0);
+    const char special[] = {'"', '\\', '\n', '\x01', '\x1f', '/', '\x7f', 'x'};
+    char v[96];
+    for (size_t n = 0; n <= 40; n++) {
+        for (size_t pos = 0; pos <= n; pos++) {
+            for (size_t c = 0; c < sizeof special; c++) {
+                for (size_t i = 0; i < n; i++)
+                    v[i] = (char)('a' + (i * 5 + n) % 26);
+                if (pos < n)
+                    v[pos] = special[c];
+                tarn_column_append_str(&b.cols[0], v, n);
+            }
+        }
+    }
+    b.nrows = b.cols[0].length;
+    char *out = write_batch(TARN_FORMAT_JSONL, &s, &b);
+    char *line = out;
+    for (int64_t r = 0; r < b.nrows; r++) {
+        char *nl = strchr(line, '\n');
+        assert_non_null(nl);
+        json_error_t je;
+        json_t *o = json_loadb(line, (size_t)(nl - line), 0, &je);
+        assert_non_null(o);
+        json_t *got = json_object_get(o, "s");
+        size_t n = (size_t)(b.cols[0].offsets[r + 1] - b.cols[0].offsets[r]);
+        assert_int_equal(json_string_length(got), n);
+        assert_memory_equal(json_string_value(got), b.cols[0].data + b.cols[0].offsets[r], n);
+        json_decref(o);
+        line = nl + 1;
+    }
+    free(out);
+    tarn_batch_free(&b);
+    tarn_schema_free(&s);
 }
 
 /* ---- parallel output equals sequential output ---- */
@@ -433,7 +573,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_doubles_print_as_value_format),
+        cmocka_unit_test(test_integers_print_as_value_format),
         cmocka_unit_test(test_decimals_print_as_value_format),
+        cmocka_unit_test(test_csv_quoting_at_every_position),
+        cmocka_unit_test(test_json_strings_at_every_position),
         cmocka_unit_test(test_csv_parallel_equals_sequential),
         cmocka_unit_test(test_parquet_parallel_equals_sequential),
         cmocka_unit_test(test_limit),
