@@ -118,8 +118,7 @@ static void text_schema(const tarn_pq_meta *m, bool boxed)
                        repetition_name(l->repetition));
             continue;
         }
-        schema_row(&g, num, f->name, tarn_type_name(f->type, tn, sizeof tn), "group",
-                   "JSON text", "-");
+        schema_row(&g, num, f->name, "string (JSON)", "group", "-", "-");
         for (int k = 0; k < m->nleaves; k++) {
             const tarn_pq_leaf *l = &m->leaves[k];
             if (l->field == i)

@@ -208,6 +208,11 @@ static int unify(cl_input *in, const tarn_clean_args *a, tarn_error *err)
                 in->out.fields[k].type = jobs_type_widen(in->out.fields[k].type, s->fields[j].type);
         }
     }
+    if (in->out.ncols == 0)
+        return tarn_error_set(err, TARN_ERR_INVALID,
+                              "the source files under s3://%s/%s have no columns (they are "
+                              "empty); there is nothing to clean", in->srcs.where.bucket,
+                              in->srcs.where.key);
     for (int c = 0; c < a->ncasts; c++) {
         int k = tarn_schema_find(&in->out, a->casts[c].column);
         if (k >= 0) {

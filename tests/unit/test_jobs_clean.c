@@ -550,6 +550,26 @@ static void sources_and_targets_must_not_overlap(void **state)
     tarn_job_result_free(&res);
 }
 
+static void empty_inputs(void **state)
+{
+    fixture *f = *state;
+    put(f, "raw", "e/header.csv", "Id,Name\n");
+    tarn_job_result res;
+    tarn_error err = {0};
+    assert_int_equal(run_clean(f, "r", &res, &err, "source_path", "s3://raw/e/", "target_path",
+                               "s3://silver/e/", NULL), TARN_OK);
+    assert_int_equal(res.rows_out, 0);
+    tarn_job_result_free(&res);
+    char *t = table_text(f, "silver", "e/part-00000.parquet");
+    assert_string_equal(t, "id:string,name:string\n");
+    free(t);
+    put(f, "raw", "z/empty.csv", "");
+    assert_int_equal(run_clean(f, "r", &res, &err, "source_path", "s3://raw/z/", "target_path",
+                               "s3://silver/z/", NULL), TARN_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "no columns"));
+    tarn_job_result_free(&res);
+}
+
 /* ---- publishing ---- */
 
 static void reruns_give_the_same_bytes(void **state)
@@ -675,6 +695,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(bad_rows_go_to_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(files_widen_to_one_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(sources_and_targets_must_not_overlap, setup, teardown),
+        cmocka_unit_test_setup_teardown(empty_inputs, setup, teardown),
         cmocka_unit_test_setup_teardown(reruns_give_the_same_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(a_failed_run_leaves_the_previous_output, setup, teardown),
         cmocka_unit_test_setup_teardown(recovery_finishes_or_undoes, setup, teardown),
