@@ -3,13 +3,16 @@
 ** way the pipeline runs them (raw -> silver -> gold buckets in a store).
 ** Usage:
 **
-**     job_bench HOME CSV [THREADS [BUDGET]]
+**     job_bench HOME CSV|ZIP|URL [THREADS [BUDGET]]
 **
 ** HOME is a scratch store directory (created; buckets raw, silver and gold
-** are made if missing). The CSV is copied into s3://raw/data/ first (not
-** timed). Prints each job's wall time, its summary and the process's peak
-** resident memory so far.
+** are made if missing). A CSV is copied into s3://raw/data/ first (not
+** timed); a .zip path or an http(s) URL goes there through tarn.extract
+** (timed). Prints each job's wall and CPU time, its summary and the
+** process's peak resident memory so far; JOB_BENCH_LOG=1 shows the logs.
 */
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,15 +84,26 @@ int main(int argc, char **argv)
     for (int i = 0; i < 3; i++)
         if (!tarn_bucket_exists(st, buckets[i]))
             tarn_bucket_create(st, buckets[i], &err);
-    if (tarn_object_put_file(st, "raw", "data/input.csv", argv[2], &err)) {
-        fprintf(stderr, "%s\n", err.msg);
-        return 1;
-    }
     tarn_job_env env = {.store = st, .run_id = "bench", .log = log_line,
                         .log_ud = getenv("JOB_BENCH_LOG")};
     env.nthreads = argc > 3 ? atoi(argv[3]) : 0;
     tarn_job_args a;
     tarn_job_args_init(&a);
+    size_t n = strlen(argv[2]);
+    bool url = strncmp(argv[2], "http", 4) == 0;
+    if (url || (n > 4 && strcmp(argv[2] + n - 4, ".zip") == 0)) {
+        char *src = url ? strdup(argv[2]) : tarn_xasprintf("file://%s", realpath(argv[2], NULL));
+        tarn_job_args_set(&a, "--source_url", src);
+        tarn_job_args_set(&a, "--target_path", "s3://raw/data/");
+        free(src);
+        if (run("tarn.extract", &a, &env))
+            return 1;
+        tarn_job_args_free(&a);
+        tarn_job_args_init(&a);
+    } else if (tarn_object_put_file(st, "raw", "data/input.csv", argv[2], &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 1;
+    }
     tarn_job_args_set(&a, "--source_path", "s3://raw/data/");
     tarn_job_args_set(&a, "--target_path", "s3://silver/data/");
     if (argc > 4)

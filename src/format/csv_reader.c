@@ -25,7 +25,7 @@
 ** and the chunks' results are merged. opts.sample_rows only bounds the
 ** rows sniffing looks at to decide whether the first row is a header.
 ** Columns named in opts.types keep that type; a value that does not fit
-** it is read as NULL.
+** it is read as NULL and counted per column (tarn_reader_cast_errors).
 **
 ** Memory stays bounded: per thread one block of field pointers (at most
 ** 2 MB), per chunk one inference state per column and up to

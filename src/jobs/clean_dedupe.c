@@ -16,6 +16,7 @@
 ** spill behind. The result is a bitmap of the row numbers to drop, which
 ** the caller applies while reading the input a second time.
 */
+#define _GNU_SOURCE
 #include "jobs/clean_int.h"
 
 #include <errno.h>
@@ -23,6 +24,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,6 +38,7 @@
 #define SPLIT_WAYS 16
 #define SPLIT_BITS 4
 #define MAX_DEPTH 6
+#define MIN_BUDGET (16 << 10) /* a partition this small is never split */
 #define READ_CHUNK (1u << 20)
 
 static size_t varint_len(uint64_t v)
@@ -330,6 +333,8 @@ struct dd_spill {
     sp_file *f;
 };
 
+/* A new spill file in the store's temporary area: an unnamed O_TMPFILE
+** where the file system has them, else a named file unlinked at once. */
 static int sp_create(tarn_store *st, sp_file *f, tarn_error *err)
 {
     char *path = NULL;
@@ -338,11 +343,19 @@ static int sp_create(tarn_store *st, sp_file *f, tarn_error *err)
     int rc = tarn_object_staging_path(st, "dedupe", &path, err);
     if (rc)
         return rc;
-    f->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    char *slash = strrchr(path, '/');
+    if (slash) {
+        *slash = '\0';
+        f->fd = open(path, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        *slash = '/';
+    }
+    if (f->fd < 0) {
+        f->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (f->fd >= 0)
+            unlink(path);
+    }
     if (f->fd < 0)
         rc = tarn_error_errno(err, TARN_ERR_IO, errno, "cannot create the spill file '%s'", path);
-    else
-        unlink(path);
     free(path);
     return rc;
 }
@@ -534,6 +547,7 @@ typedef struct dd_job {
     int64_t total;         /* rows */
     void (*warn)(void *ud, const char *line);
     void *warn_ud;
+    atomic_int splits;     /* files split for not fitting the budget */
 } dd_job;
 
 /* Mark rows to drop (a row marked twice, by a partition redone after a
@@ -630,8 +644,10 @@ static int dedupe_file(dd_job *j, const sp_file *f, int shift, int depth, tarn_e
     dd_set_free(&set);
     if (rc)
         return rc;
-    if (over)
+    if (over) {
+        atomic_fetch_add(&j->splits, 1);
         return split_file(j, f, shift, depth, err);
+    }
     keep_drops(j, drops, nd);
     return TARN_OK;
 }
@@ -678,7 +694,7 @@ int dd_spill_finish(dd_spill *sp, int64_t total_rows, int64_t budget, int nthrea
     memset(&j, 0, sizeof j);
     j.sp = sp;
     nthreads = nthreads < 1 ? 1 : nthreads > sp->nparts ? sp->nparts : nthreads;
-    j.budget = budget / nthreads;
+    j.budget = budget / nthreads > MIN_BUDGET ? budget / nthreads : MIN_BUDGET;
     j.warn = warn;
     j.warn_ud = warn_ud;
     j.total = total_rows;
@@ -702,6 +718,12 @@ int dd_spill_finish(dd_spill *sp, int64_t total_rows, int64_t budget, int nthrea
     for (int64_t i = 0; i <= total_rows / 8; i++)
         *ndropped += __builtin_popcount(j.bits[i]);
     *dropped = j.bits;
+    if (atomic_load(&j.splits) && warn) {
+        char line[128];
+        snprintf(line, sizeof line, "split %d spill files further to fit the memory budget",
+                 atomic_load(&j.splits));
+        warn(warn_ud, line);
+    }
     return TARN_OK;
 }
 

@@ -75,8 +75,9 @@ int dd_spill_add(dd_spill *sp, const dd_rows *r, int64_t base, tarn_error *err);
 /* Deduplicate every partition with nthreads threads, each within budget
 ** bytes. *dropped (malloc'ed, caller frees) becomes a bitmap over
 ** total_rows rows, a bit set for each row to drop; *ndropped counts them.
-** warn, if not NULL, receives a line when a partition cannot be brought
-** under the budget (all its rows share a handful of hashes). */
+** warn, if not NULL, receives a line when files had to be split, and when
+** a partition cannot be brought under the budget (all its rows share a
+** handful of hashes). */
 int dd_spill_finish(dd_spill *sp, int64_t total_rows, int64_t budget, int nthreads,
                     uint8_t **dropped, int64_t *ndropped,
                     void (*warn)(void *ud, const char *line), void *warn_ud, tarn_error *err);
@@ -99,9 +100,10 @@ void dd_hspill_free(dd_hspill *h);
 
 /* ---- clean_source.c: the input files and their common schema ---- */
 
-/* Readers split CSV and JSON-lines files by a chunk size that depends on
-** their thread count; a fixed count keeps the batches, and so the output
-** bytes, the same on every machine. */
+/* The CSV reader cuts a file into splits by a size that depends on its
+** thread count, and the Parquet writer checks its byte limit for a row
+** group once per batch; a fixed count keeps the batches, and so even a
+** row group cut by bytes, the same on every machine. */
 #define CLEAN_READ_THREADS 4
 
 typedef struct cl_file {

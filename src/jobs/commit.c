@@ -328,19 +328,33 @@ static int recover_one(const tarn_job_env *env, const char *bucket, const char *
     return rc;
 }
 
+static int collect_folder(void *ctx, const tarn_object_info *obj, const char *common_prefix)
+{
+    key_list *l = ctx;
+    if (!common_prefix)
+        return 0;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 16;
+        l->keys = tarn_xrealloc(l->keys, (size_t)l->cap * sizeof *l->keys);
+    }
+    l->keys[l->n++] = tarn_xstrdup(common_prefix);
+    return 0;
+}
+
+/* Recover every run folder under T + "_tarn_staging/". */
 static int recover_prefix(const tarn_job_env *env, const char *bucket, const char *T,
                           tarn_error *err)
 {
     char *root = tarn_xasprintf("%s%s", T, STAGING_DIR);
+    key_list runs = {0};
     int rc = jobs_allow(env, TARN_S3_LIST_BUCKET, bucket, root, err);
-    tarn_list_page page = {0};
     if (!rc) {
         tarn_list_request req = {root, "/", NULL, 0};
-        rc = tarn_object_list(env->store, bucket, &req, &page, err);
+        rc = tarn_object_list_all(env->store, bucket, &req, collect_folder, &runs, err);
     }
-    for (size_t i = 0; !rc && i < page.nprefixes; i++)
-        rc = recover_one(env, bucket, T, page.common_prefixes[i], err);
-    tarn_list_page_free(&page);
+    for (int i = 0; !rc && i < runs.n; i++)
+        rc = recover_one(env, bucket, T, runs.keys[i], err);
+    key_list_free(&runs);
     free(root);
     return rc;
 }

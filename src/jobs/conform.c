@@ -215,7 +215,6 @@ void jobs_conform_batch(const jobs_conform *c, const tarn_batch *in, jobs_confor
         tarn_batch_init(&cb->owned, c->out, 0);
         cb->view.cols = tarn_xcalloc((size_t)c->ncols + 1, sizeof *cb->view.cols);
         cb->view.ncols = c->ncols;
-        tarn_buf_init(&cb->text, 0);
         cb->ready = true;
     }
     int64_t n = in->nrows;
@@ -243,7 +242,6 @@ void jobs_conform_buf_free(jobs_conform_buf *cb)
     if (cb->ready) {
         tarn_batch_free(&cb->owned);
         free(cb->view.cols);
-        tarn_buf_free(&cb->text);
     }
     memset(cb, 0, sizeof *cb);
 }

@@ -18,10 +18,13 @@
 **   - a tarn_job_result it fills: rows and bytes in and out, per-column
 **     counts, the files written, and a human summary.
 **
-** Files: args.c (argument maps), job.c (dispatch, results), commit.c (the
-** commit protocol below), extract.c + extract_http.c, clean.c +
-** clean_dedupe.c + clean_source.c, repartition.c, and the shared column
-** and pipeline helpers in jobs_int.h.
+** Files: args.c (argument maps), job.c (dispatch, logging, results),
+** commit.c (the commit protocol below), extract.c + extract_http.c,
+** clean.c + clean_source.c + clean_dedupe.c, repartition.c, hive.c,
+** snake.c; and what the jobs share (jobs_int.h): source.c (listing
+** inputs), pipe.c (ordered parallel reading), conform.c (one schema for
+** many files), colops.c (column ranges and spill blocks), parts.c
+** (Parquet part files).
 **
 ** ---- Publishing output: the commit protocol ----
 **
@@ -55,7 +58,9 @@
 **      moved to its final key (a rename in the fs backend, so each key
 **      switches atomically from its old to its new bytes); then the
 **      manifest is deleted, which removes the emptied S. Between 4 and the
-**      end of 5 a reader listing T may see some new and some old objects.
+**      end of 5 a reader listing T sees a mix: old objects missing from the
+**      new set disappear first, then each key of the new set appears or
+**      switches from its old bytes to its new ones.
 **   6. Recover (tarn_job_recover, run by step 1 of every later run on T,
 **      or by the runner). For each folder S' under T + "_tarn_staging/":
 **      with a manifest, redo step 5 from the manifest (roll forward:
@@ -87,7 +92,10 @@
 /* ---- arguments (args.c) ---- */
 
 /* A map of Glue-style job arguments. Keys are stored without the leading
-** "--"; every key and value is an owned copy. */
+** "--"; every key and value is an owned copy. A job's parser refuses a
+** lower-case key it does not know (naming it and the keys it takes) and
+** ignores Glue's and the runner's own keys, which hold upper-case letters
+** or '-' (--TempDir, --job-language, --JOB_RUN_ID). */
 typedef struct tarn_job_args {
     int n, cap;
     char **keys;
@@ -195,7 +203,8 @@ int tarn_job_recover(const tarn_job_env *env, const char *target_uri, tarn_error
 ** doubling delays; any other 4xx fails at once ("HTTP 404 Not Found from
 ** <url>"). Entries that would leave the target (absolute names, ".."
 ** segments, links) fail the job naming the entry, as does passing
-** max_unpacked_bytes. Everything streams through fixed-size buffers. */
+** max_unpacked_bytes (which bounds the download too). Everything streams
+** through fixed-size buffers. */
 typedef struct tarn_extract_args {
     const char *source_url;      /* --source_url (required) */
     const char *target_path;     /* --target_path s3://bucket/prefix/ (required) */
@@ -225,7 +234,9 @@ int tarn_job_extract(const tarn_extract_args *args, const tarn_job_env *env,
 ** Rows that cannot be parsed go to T + "_errors/errors.jsonl" (one JSON
 ** object per row: file, line, reason, text), or fail the job with
 ** on_bad_rows fail. Values that do not cast become NULL and are counted
-** per column, or fail the job with on_cast_errors fail. */
+** per column, or fail the job with on_cast_errors fail. Duplicates are
+** found in memory when the rows fit memory_budget_bytes, else through
+** hash-partitioned spill files (clean.c); the output is the same. */
 typedef struct tarn_job_cast {
     char *column;                /* name after renaming; owned */
     tarn_type type;

@@ -202,7 +202,6 @@ void jobs_conform_free(jobs_conform *c);
 typedef struct jobs_conform_buf {
     tarn_batch owned;      /* converted columns */
     tarn_batch view;       /* the result: borrowed or owned columns */
-    tarn_buf text;
     bool ready;
 } jobs_conform_buf;
 

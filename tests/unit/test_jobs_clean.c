@@ -296,6 +296,46 @@ static void clean_renames_types_and_dedupes(void **state)
     tarn_job_result_free(&res);
 }
 
+/* nfiles CSV texts of n rows each with many duplicates (within and
+** across files); *expect gets the distinct rows in order, found here by
+** comparing text lines, independently of the job. */
+static char **dup_files(int nfiles, int n, char **expect)
+{
+    tarn_buf want;
+    tarn_buf_init(&want, 0);
+    tarn_buf_appendf(&want, "a:int,b:string,c:int\n");
+    char **files = calloc((size_t)nfiles, sizeof *files);
+    char **seen = calloc(2000, sizeof *seen);
+    int nseen = 0;
+    srand(11);
+    for (int k = 0; k < nfiles; k++) {
+        tarn_buf csv;
+        tarn_buf_init(&csv, 0);
+        tarn_buf_appendf(&csv, "a,b,c\n");
+        for (int i = 0; i < n; i++) {
+            char line[64];
+            snprintf(line, sizeof line, "%d,s%d,%d", rand() % 7, rand() % 5, rand() % 3);
+            tarn_buf_appendf(&csv, "%s\n", line);
+            bool dup = false;
+            for (int j = 0; j < nseen && !dup; j++)
+                dup = strcmp(seen[j], line) == 0;
+            if (dup)
+                continue;
+            seen[nseen++] = strdup(line);
+            for (char *p = line; *p; p++)
+                if (*p == ',')
+                    *p = '|';
+            tarn_buf_appendf(&want, "%s\n", line);
+        }
+        files[k] = csv.data;
+    }
+    for (int j = 0; j < nseen; j++)
+        free(seen[j]);
+    free(seen);
+    *expect = want.data;
+    return files;
+}
+
 /* Rows with many duplicates; *expect gets the distinct ones in order
 ** (computed here by comparing the text lines, independently of the job). */
 static char *dup_rows(char **expect)
@@ -401,15 +441,43 @@ static void dedupe_is_exact(void **state)
     free(expect);
 }
 
-/* 3000 rows with 30 duplicates (rows repeated from far back). */
-static char *few_dups(char **expect)
+/* Many files of many splits each: workers read parts in parallel, the
+** output keeps the input order whichever way duplicates are found. */
+static void order_holds_across_parts(void **state)
+{
+    fixture *f = *state;
+    char *expect, **files = dup_files(3, 200000, &expect);
+    for (int k = 0; k < 3; k++) {
+        char key[32];
+        snprintf(key, sizeof key, "d/%d.csv", k);
+        put(f, "raw", key, files[k]);
+        free(files[k]);
+    }
+    free(files);
+    char *plain = dedupe_run(f, "plain", NULL, expect);
+    assert_int_equal(way_taken(f), 1);
+    for (int way = 2; way <= 3; way++) {
+        tarn_jobs_test_dedupe_path = way;
+        char target[16];
+        snprintf(target, sizeof target, "w%d", way);
+        char *got = dedupe_run(f, target, NULL, expect);
+        assert_int_equal(way_taken(f), way);
+        assert_memory_equal(plain, got, 1 << 19);
+        free(got);
+    }
+    free(plain);
+    free(expect);
+}
+
+/* n rows with n/100 duplicates (rows repeated from far back). */
+static char *few_dups(int n, char **expect)
 {
     tarn_buf csv, want;
     tarn_buf_init(&csv, 0);
     tarn_buf_init(&want, 0);
     tarn_buf_appendf(&csv, "id,name\n");
     tarn_buf_appendf(&want, "id:int,name:string\n");
-    for (int i = 0; i < 3000; i++) {
+    for (int i = 0; i < n; i++) {
         int id = i % 100 == 99 ? i - 97 : i;
         tarn_buf_appendf(&csv, "%d,n%d\n", id, id);
         if (id == i)
@@ -422,7 +490,7 @@ static char *few_dups(char **expect)
 static void dedupe_spills_with_a_tiny_budget(void **state)
 {
     fixture *f = *state;
-    char *expect, *csv = few_dups(&expect);
+    char *expect, *csv = few_dups(3000, &expect);
     put(f, "raw", "d/rows.csv", csv);
     char *mem = dedupe_run(f, "mem", NULL, expect);
     assert_int_equal(way_taken(f), 1);
@@ -440,6 +508,24 @@ static void dedupe_spills_with_a_tiny_budget(void **state)
     free(cand);
     free(spill);
     free(both);
+    free(csv);
+    free(expect);
+}
+
+/* So many distinct rows that 256 spill files each pass a tiny budget:
+** each is split by further hash bits, and the result is still exact. */
+static void spill_files_split_when_too_big(void **state)
+{
+    fixture *f = *state;
+    char *expect, *csv = few_dups(400000, &expect);
+    put(f, "raw", "d/rows.csv", csv);
+    char *mem = dedupe_run(f, "mem", NULL, expect);
+    tarn_jobs_test_dedupe_path = 3;
+    char *spill = dedupe_run(f, "spill", "4096", expect);
+    assert_non_null(strstr(f->log, "spill files further"));
+    assert_memory_equal(mem, spill, 1 << 19);
+    free(mem);
+    free(spill);
     free(csv);
     free(expect);
 }
@@ -691,6 +777,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(clean_renames_types_and_dedupes, setup, teardown),
         cmocka_unit_test_setup_teardown(dedupe_is_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(dedupe_spills_with_a_tiny_budget, setup, teardown),
+        cmocka_unit_test_setup_teardown(order_holds_across_parts, setup, teardown),
+        cmocka_unit_test_setup_teardown(spill_files_split_when_too_big, setup, teardown),
         cmocka_unit_test_setup_teardown(casts_count_their_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_rows_go_to_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(files_widen_to_one_schema, setup, teardown),
