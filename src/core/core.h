@@ -88,6 +88,12 @@ int tarn_buf_putc(tarn_buf *b, char c);
 /* 64-bit hash of n bytes (fast, non-cryptographic, seeded). */
 uint64_t tarn_hash64(const void *p, size_t n, uint64_t seed);
 
+/* Read fd from its current offset to the end in chunks, calling
+** fn(ud, chunk, n) for each; stops at the first non-zero status fn returns
+** and returns it. A read error is TARN_ERR_IO naming `what` ("'x.csv'"). */
+typedef int (*tarn_chunk_fn)(void *ud, const char *chunk, size_t n, tarn_error *err);
+int tarn_fd_read_chunks(int fd, tarn_chunk_fn fn, void *ud, const char *what, tarn_error *err);
+
 /* MD5 of a file's content as 32 lower-case hex chars + NUL in out. */
 int tarn_md5_file(const char *path, char out[33], tarn_error *err);
 

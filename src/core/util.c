@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -37,6 +38,32 @@ uint64_t tarn_hash64(const void *p, size_t n, uint64_t seed)
     return mix64(h, k0);
 }
 
+int tarn_fd_read_chunks(int fd, tarn_chunk_fn fn, void *ud, const char *what, tarn_error *err)
+{
+    enum { CHUNK = 1 << 20 };
+    char *buf = tarn_xmalloc(CHUNK);
+    int rc = TARN_OK;
+    for (;;) {
+        ssize_t n = read(fd, buf, CHUNK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = tarn_error_errno(err, TARN_ERR_IO, errno, "cannot read %s", what);
+            break;
+        }
+        if (n == 0 || (rc = fn(ud, buf, (size_t)n, err)) != TARN_OK)
+            break;
+    }
+    free(buf);
+    return rc;
+}
+
+static int md5_update(void *ud, const char *chunk, size_t n, tarn_error *err)
+{
+    EVP_DigestUpdate(ud, chunk, n);
+    return TARN_OK;
+}
+
 int tarn_md5_file(const char *path, char out[33], tarn_error *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -44,21 +71,14 @@ int tarn_md5_file(const char *path, char out[33], tarn_error *err)
         return tarn_error_errno(err, errno == ENOENT ? TARN_ERR_NOTFOUND : TARN_ERR_IO,
                                 errno, "cannot open '%s'", path);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(ctx, EVP_md5(), NULL);
-    static __thread unsigned char chunk[1 << 16];
-    int rc = TARN_OK;
-    for (;;) {
-        ssize_t n = read(fd, chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = tarn_error_errno(err, TARN_ERR_IO, errno, "cannot read '%s'", path);
-            break;
-        }
-        if (n == 0)
-            break;
-        EVP_DigestUpdate(ctx, chunk, (size_t)n);
+    if (!ctx) {
+        close(fd);
+        return tarn_error_set(err, TARN_ERR_NOMEM, "cannot start an MD5 digest");
     }
+    EVP_DigestInit_ex(ctx, EVP_md5(), NULL);
+    char *what = tarn_xasprintf("'%s'", path);
+    int rc = tarn_fd_read_chunks(fd, md5_update, ctx, what, err);
+    free(what);
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
     EVP_DigestFinal_ex(ctx, md, &mdlen);

@@ -31,7 +31,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define COPY_CHUNK (256 * 1024)
 #define PUBLISH_TRIES 100
 #define FOLDER_GONE (-1)   /* make_key_folders: retry; never a tarn status */
 #define TMP_STALE_SECS (24 * 3600)
@@ -226,6 +225,12 @@ static void md5_hex(EVP_MD_CTX *md, char out[33])
     out[32] = '\0';
 }
 
+static int md5_update(void *ud, const char *chunk, size_t n, tarn_error *err)
+{
+    EVP_DigestUpdate(ud, chunk, n);
+    return TARN_OK;
+}
+
 /* MD5 of everything readable from fd (from its current offset). */
 static int md5_fd(int fd, char out[33], const char *what, tarn_error *err)
 {
@@ -233,21 +238,7 @@ static int md5_fd(int fd, char out[33], const char *what, tarn_error *err)
     if (!md)
         return tarn_error_set(err, TARN_ERR_NOMEM, "cannot start an MD5 digest");
     EVP_DigestInit_ex(md, EVP_md5(), NULL);
-    char *buf = tarn_xmalloc(COPY_CHUNK);
-    int rc = TARN_OK;
-    for (;;) {
-        ssize_t n = read(fd, buf, COPY_CHUNK);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = tarn_error_errno(err, TARN_ERR_IO, errno, "cannot read %s", what);
-            break;
-        }
-        if (n == 0)
-            break;
-        EVP_DigestUpdate(md, buf, (size_t)n);
-    }
-    free(buf);
+    int rc = tarn_fd_read_chunks(fd, md5_update, md, what, err);
     if (!rc)
         md5_hex(md, out);
     EVP_MD_CTX_free(md);
@@ -349,24 +340,15 @@ static int pending_write(pending *p, const void *data, size_t n, tarn_error *err
     return write_all(p->fd, data, n, "a temporary file of the object store", err);
 }
 
+static int pending_chunk(void *ud, const char *chunk, size_t n, tarn_error *err)
+{
+    return pending_write(ud, chunk, n, err);
+}
+
 /* Copy everything readable from fd into the pending object. */
 static int pending_fill(pending *p, int fd, const char *what, tarn_error *err)
 {
-    char *buf = tarn_xmalloc(COPY_CHUNK);
-    int rc = TARN_OK;
-    for (;;) {
-        ssize_t n = read(fd, buf, COPY_CHUNK);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = tarn_error_errno(err, TARN_ERR_IO, errno, "cannot read %s", what);
-            break;
-        }
-        if (n == 0 || (rc = pending_write(p, buf, (size_t)n, err)) != TARN_OK)
-            break;
-    }
-    free(buf);
-    return rc;
+    return tarn_fd_read_chunks(fd, pending_chunk, p, what, err);
 }
 
 /* The error for a key that clashes with an object or folder of the fs
@@ -642,24 +624,23 @@ int tarn_object_get(tarn_store *st, const char *bucket, const char *key, int64_t
     return TARN_OK;
 }
 
+/* Where copy_fd writes, and the name to use in errors. */
+typedef struct copy_target {
+    int fd;
+    const char *name;
+} copy_target;
+
+static int copy_chunk(void *ud, const char *chunk, size_t n, tarn_error *err)
+{
+    const copy_target *t = ud;
+    return write_all(t->fd, chunk, n, t->name, err);
+}
+
 /* Copy all of in (from its offset) to out; names are for errors. */
 static int copy_fd(int in, int out, const char *inname, const char *outname, tarn_error *err)
 {
-    char *buf = tarn_xmalloc(COPY_CHUNK);
-    int rc = TARN_OK;
-    for (;;) {
-        ssize_t n = read(in, buf, COPY_CHUNK);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = tarn_error_errno(err, TARN_ERR_IO, errno, "cannot read %s", inname);
-            break;
-        }
-        if (n == 0 || (rc = write_all(out, buf, (size_t)n, outname, err)) != TARN_OK)
-            break;
-    }
-    free(buf);
-    return rc;
+    copy_target t = {out, outname};
+    return tarn_fd_read_chunks(in, copy_chunk, &t, inname, err);
 }
 
 int tarn_object_get_fd(tarn_store *st, const char *bucket, const char *key, int fd, tarn_error *err)
