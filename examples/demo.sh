@@ -67,6 +67,10 @@ step "Column statistics: count, nulls, min, max, distinct values" file stats "$t
 if [[ -n $jtarget ]]; then
     step "Inspect the JSON-lines file" file inspect "$jtarget"
 fi
+pq=$bucket/silver/who.parquet
+step "Convert the CSV file to snappy Parquet in the bucket" file convert "$target" "$pq"
+step "Inspect the Parquet file: types, row groups, chunk statistics" file inspect "$pq"
+step "Read it back: the first 3 rows as JSON lines" file cat --format json --limit 3 "$pq"
 
 echo
 if ((failed)); then
