@@ -19,33 +19,7 @@ export TARN_HOME=$WORK/home
 cd "$WORK"
 failed=0
 
-ok() { echo "ok - $1"; }
-not_ok() {
-    echo "not ok - $1"
-    [[ -s $WORK/why ]] && sed 's/^/# /' "$WORK/why" | head -20
-    failed=1
-}
-t() {
-    local name=$1
-    shift
-    : >"$WORK/why"
-    if "$@" >>"$WORK/why" 2>&1; then ok "$name"; else not_ok "$name"; fi
-}
-run() {
-    local want=$1
-    shift
-    "$TARN" "$@" >"$WORK/out" 2>"$WORK/err"
-    local rc=$?
-    if [[ $rc != "$want" ]]; then
-        echo "tarn $* exited $rc, expected $want"
-        cat "$WORK/err"
-        return 1
-    fi
-}
-has() {
-    local f=$WORK/${2:-out}
-    grep -q -- "$1" "$f" || { echo "no '$1' in ${2:-out}:"; head -c 3000 "$f"; return 1; }
-}
+. "$HERE/lib/checks.sh"
 
 # ---- a file DuckDB writes, with types and values known here ----
 # 10000 rows in row groups of 2048 (DuckDB's unit): 5 row groups. Column v

@@ -22,17 +22,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "test_util.h"
 #include "catalog/catalog.h"
 
 typedef struct fixture {
     char home[64];
     tarn_catalog *cat;
 } fixture;
-
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
 
 static int setup(void **state)
 {
@@ -53,7 +49,7 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     tarn_catalog_close(f->cat);
-    nftw(f->home, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    test_rmtree(f->home);
     free(f);
     return 0;
 }

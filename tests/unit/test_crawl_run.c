@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "test_util.h"
 #include "catalog/catalog.h"
 #include "crawl/crawl.h"
 #include "format/format.h"
@@ -34,11 +35,6 @@ typedef struct fixture {
     tarn_store *st;
     tarn_catalog *cat;
 } fixture;
-
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
 
 static int setup(void **state)
 {
@@ -62,7 +58,7 @@ static int teardown(void **state)
     fixture *f = *state;
     tarn_catalog_close(f->cat);
     tarn_store_close(f->st);
-    nftw(f->home, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    test_rmtree(f->home);
     free(f);
     return 0;
 }

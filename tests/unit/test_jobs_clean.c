@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "test_util.h"
 #include "jobs/jobs.h"
 
 typedef struct fixture {
@@ -37,11 +38,6 @@ static void log_line(void *ud, const char *line)
     fixture *f = ud;
     size_t n = strlen(f->log);
     snprintf(f->log + n, sizeof f->log - n, "%s\n", line);
-}
-
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    return remove(path);
 }
 
 static int setup(void **state)
@@ -62,7 +58,7 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     tarn_store_close(f->st);
-    nftw(f->home, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    test_rmtree(f->home);
     free(f);
     tarn_jobs_test_hash_mask = ~(uint64_t)0;
     tarn_jobs_test_commit_stop = -1;

@@ -30,6 +30,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "test_util.h"
 #include "jobs/jobs.h"
 
 /* ---- archives built in memory ---- */
@@ -267,11 +268,6 @@ typedef struct fixture {
     char log[8192];
 } fixture;
 
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
-
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
@@ -289,7 +285,7 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     tarn_store_close(f->st);
-    nftw(f->home, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    test_rmtree(f->home);
     free(f);
     return 0;
 }

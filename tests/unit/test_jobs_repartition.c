@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "test_util.h"
 #include "jobs/jobs.h"
 
 typedef struct fixture {
@@ -27,11 +28,6 @@ typedef struct fixture {
     tarn_store *st;
     char log[16384];
 } fixture;
-
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
 
 static int setup(void **state)
 {
@@ -51,7 +47,7 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     tarn_store_close(f->st);
-    nftw(f->home, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    test_rmtree(f->home);
     free(f);
     return 0;
 }
