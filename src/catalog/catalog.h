@@ -206,6 +206,13 @@ int tarn_catalog_table_versions(tarn_catalog *cat, const char *database, const c
                                 tarn_cat_table_version **out, size_t *n, tarn_error *err);
 void tarn_cat_table_versions_free(tarn_cat_table_version *v, size_t n);
 
+/* Append to out the Athena DDL for t (ddl.c): a CREATE EXTERNAL TABLE
+** statement Athena accepts for the same files on S3: backquoted names,
+** columns and PARTITIONED BY with their types, ROW FORMAT SERDE with its
+** SERDEPROPERTIES (or the delimited form for CSV), STORED AS INPUTFORMAT /
+** OUTPUTFORMAT, LOCATION and TBLPROPERTIES. Ends with ";\n". */
+int tarn_catalog_table_ddl(const tarn_cat_table *t, tarn_buf *out, tarn_error *err);
+
 /* ---- Glue catalog: partitions ---------------------------------------- */
 
 typedef struct tarn_cat_partition {

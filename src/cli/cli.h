@@ -28,6 +28,28 @@ typedef int (*tarn_cli_noun_fn)(tarn_cli *cli, int argc, char **argv);
 
 int tarn_cli_s3(tarn_cli *cli, int argc, char **argv);
 int tarn_cli_file(tarn_cli *cli, int argc, char **argv);
+int tarn_cli_stack(tarn_cli *cli, int argc, char **argv);     /* cli_stack.c */
+int tarn_cli_iam(tarn_cli *cli, int argc, char **argv);       /* cli_iam.c */
+int tarn_cli_job(tarn_cli *cli, int argc, char **argv);       /* cli_job.c */
+int tarn_cli_crawler(tarn_cli *cli, int argc, char **argv);   /* cli_crawler.c */
+int tarn_cli_catalog(tarn_cli *cli, int argc, char **argv);   /* cli_catalog.c */
+int tarn_cli_workflow(tarn_cli *cli, int argc, char **argv);  /* cli_workflow.c */
+int tarn_cli_scheduler(tarn_cli *cli, int argc, char **argv); /* cli_workflow.c */
+int tarn_cli_query(tarn_cli *cli, int argc, char **argv);     /* cli_query.c */
+
+/* The state home's store and catalog, opened together (cli_home.c). */
+typedef struct tarn_store tarn_store;
+typedef struct tarn_catalog tarn_catalog;
+typedef struct tarn_cli_home {
+    tarn_store *store;
+    tarn_catalog *cat;
+} tarn_cli_home;
+
+/* Open cli->home's object store and catalog.db (creating the home and
+** the catalog on first use). On failure prints the error and returns
+** TARN_EXIT_FAIL; on success TARN_EXIT_OK. Close with tarn_cli_home_close. */
+int tarn_cli_home_open(const tarn_cli *cli, tarn_cli_home *h);
+void tarn_cli_home_close(tarn_cli_home *h);
 
 /* Print "tarn: <msg>" to stderr for a failed operation; returns
 ** TARN_EXIT_FAIL (or TARN_EXIT_USAGE for TARN_ERR_INVALID if usage). */

@@ -15,8 +15,16 @@ static const struct noun {
     tarn_cli_noun_fn fn;
     const char *summary;
 } nouns[] = {
+    {"stack", tarn_cli_stack, "CloudFormation stacks: deploy, delete, list, describe"},
+    {"iam", tarn_cli_iam, "roles: simulate"},
+    {"job", tarn_cli_job, "Glue jobs: run, list, runs, logs"},
+    {"crawler", tarn_cli_crawler, "Glue crawlers: run, list, runs"},
+    {"catalog", tarn_cli_catalog, "the data catalog: databases, tables, describe, partitions, ddl"},
+    {"workflow", tarn_cli_workflow, "Glue workflows: run, list, runs, show, graph, resume"},
+    {"scheduler", tarn_cli_scheduler, "start SCHEDULED triggers on time (foreground)"},
+    {"query", tarn_cli_query, "Athena SQL: query, shell, history, get, results"},
     {"s3", tarn_cli_s3, "buckets and objects: mb, rb, ls, cp, mv, rm, sync"},
-    {"file", tarn_cli_file, "single files: inspect, cat, stats"},
+    {"file", tarn_cli_file, "single files: inspect, cat, stats, convert"},
 };
 
 static void print_usage(FILE *f)

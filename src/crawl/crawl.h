@@ -318,4 +318,32 @@ int tarn_crawler_put(tarn_catalog *cat, const tarn_crawler_config *cfg, bool rep
 /* Delete a crawler and its runs. TARN_ERR_NOTFOUND if absent. */
 int tarn_crawler_delete(tarn_catalog *cat, const char *name, tarn_error *err);
 
+/* A crawler as stored in the crawlers table: its config and the strings
+** the config borrows (owned here). */
+typedef struct tarn_crawler_def {
+    tarn_crawler_config cfg;
+    char *role;                 /* Role as declared (name or ARN) */
+    char *description;          /* NULL if none */
+    char *schedule;             /* cron(...) or NULL */
+    char *state;                /* READY, RUNNING, STOPPING */
+    void *owned;                /* private storage behind cfg's strings */
+} tarn_crawler_def;
+
+/* Load crawler name from the crawlers table (load.c). TARN_ERR_NOTFOUND
+** ("EntityNotFoundException: crawler 'x' does not exist") if absent. Free
+** with tarn_crawler_def_free. */
+int tarn_crawler_load(tarn_catalog *cat, const char *name, tarn_crawler_def *out,
+                      tarn_error *err);
+void tarn_crawler_def_free(tarn_crawler_def *d);
+
+/* Run the stored crawler `name` as Glue would (run_named.c): load it,
+** load its role (it must exist and trust glue.amazonaws.com, else
+** TARN_ERR_ACCESS naming the role), and tarn_crawl_run it with every
+** listing and read checked against the role (tarn_iam_s3_allow).
+** workflow_run_id (may be NULL) is recorded on the crawl run. res is
+** initialized by the caller and gets counts and log even on failure. */
+int tarn_crawler_run_by_name(tarn_store *st, tarn_catalog *cat, const char *name,
+                             const char *workflow_run_id, tarn_crawl_result *res,
+                             tarn_error *err);
+
 #endif

@@ -159,4 +159,24 @@ const char *const *tarn_iam_managed_arns(void);
 ** ARNs, if tarn does not know it. */
 int tarn_iam_managed_policy(const char *arn, tarn_iam_policy **out, tarn_error *err);
 
+/* ---- Roles in the catalog (role_load.c) --------------------------------- */
+
+typedef struct tarn_catalog tarn_catalog;
+
+/* Build the role stored in catalog.db under name_or_arn (a role name, or
+** an ARN "arn:aws:iam::<account>:role[/path]/<name>" whose last segment is
+** the name). TARN_ERR_NOTFOUND ("role 'x' does not exist; deploy the
+** stack that declares it") if absent; a stored policy tarn cannot parse
+** fails as tarn_iam_role_create does. */
+int tarn_iam_role_load(tarn_catalog *cat, const char *name_or_arn, tarn_iam_role **out,
+                       tarn_error *err);
+
+/* An access check with the signature of tarn_job_allow_fn and
+** tarn_crawl_allow_fn: ud is a tarn_iam_role *; action an s3:* action;
+** the resource is the object's ARN, or the bucket's for s3:ListBucket
+** (with the prefix as the s3:prefix context key). TARN_OK if allowed, else
+** TARN_ERR_ACCESS with the AccessDenied message. */
+int tarn_iam_s3_allow(void *ud, const char *action, const char *bucket, const char *key,
+                      tarn_error *err);
+
 #endif

@@ -84,6 +84,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "catalog/catalog.h"
 #include "core/core.h"
 #include "format/format.h"
 #include "store/store.h"
@@ -336,6 +337,72 @@ void tarn_snake_case(tarn_buf *out, const char *s, size_t n);
 ** malloc'ed strings (free with tarn_snake_names_free). */
 char **tarn_snake_names(const char *const *names, int n);
 void tarn_snake_names_free(char **names, int n);
+
+/* ---- the job runner (runner.c, runner_child.c, pythonshell.c) ----
+**
+** Runs the jobs of the catalog's jobs table (AWS::Glue::Job) as Glue does:
+** a run is recorded in job_runs (STARTING -> RUNNING -> final), executes
+** in its own child process (fork, no exec; the child opens its own
+** catalog connection and store, never the parent's), writes its log to
+** <home>/logs/job-<run id>.log, and every object access is checked
+** against the job's role (iam/). Timeout (minutes) ends a run TIMEOUT;
+** MaxRetries starts a new attempt (a new run id whose previous_run_id is
+** the failed one) after FAILED (not after TIMEOUT or STOPPED, as Glue);
+** MaxConcurrentRuns refuses a start beyond the limit
+** ("ConcurrentRunsExceededException: ..."). Children die with their
+** parent (PR_SET_PDEATHSIG), so a killed tarn leaves runs that
+** tarn_job_runs_reap marks FAILED.
+**
+** The caller of tarn_job_start must not have other threads running (it
+** forks). The functions below are for one parent process; a handle is not
+** shared between threads. */
+typedef struct tarn_job_handle tarn_job_handle;
+
+/* Where runs execute: the state home (catalog.db, buckets/, logs/) and the
+** parent's open store and catalog (used in the parent only). */
+typedef struct tarn_runner_env {
+    const char *home;
+    tarn_store *store;
+    tarn_catalog *cat;
+} tarn_runner_env;
+
+/* What one start asks for. Every field may be NULL / 0. */
+typedef struct tarn_job_start_opts {
+    const tarn_job_args *args;     /* run arguments, over DefaultArguments */
+    const char *trigger_name;      /* recorded on the run */
+    const char *workflow_run_id;   /* recorded on the run */
+    int64_t timeout_ms;            /* > 0: overrides the job's Timeout (tests) */
+} tarn_job_start_opts;
+
+/* Start a run of job `name` and return at once with *out set. Fails
+** before any run is recorded when the job is missing (TARN_ERR_NOTFOUND,
+** "EntityNotFoundException: job 'x' does not exist"), its command is
+** glueetl or unknown, its role is missing or does not trust
+** glue.amazonaws.com, or MaxConcurrentRuns runs are active. */
+int tarn_job_start(const tarn_runner_env *env, const char *name, const tarn_job_start_opts *o,
+                   tarn_job_handle **out, tarn_error *err);
+/* The id of the handle's current attempt (changes when a retry starts). */
+const char *tarn_job_handle_run_id(const tarn_job_handle *h);
+/* Advance the run: reap an ended child, record its result, end an attempt
+** past its timeout, start a retry. Waits at most wait_ms (0: never
+** blocks). *done is true once the last attempt is final; *state is the
+** current attempt's state. */
+int tarn_job_poll(tarn_job_handle *h, int wait_ms, bool *done, tarn_job_state *state,
+                  tarn_error *err);
+/* Stop the run: SIGTERM, then SIGKILL after 5 s; the run ends STOPPED. */
+int tarn_job_stop(tarn_job_handle *h, tarn_error *err);
+/* Free the handle (a run still going is stopped first). */
+void tarn_job_handle_free(tarn_job_handle *h);
+/* Start, then poll until done. *final_run_id (may be NULL) gets the last
+** attempt's id. Returns TARN_OK when the run SUCCEEDED, else the start's
+** error, or for a run that ended otherwise a non-zero status (the child's
+** own code when it reported one, TARN_ERR_LIMIT for TIMEOUT) with err
+** holding "job 'x' run <id> <STATE>: <the run's error message>". */
+int tarn_job_run_wait(const tarn_runner_env *env, const char *name, const tarn_job_start_opts *o,
+                      char final_run_id[TARN_CATALOG_ID_MAX], tarn_error *err);
+/* Mark STARTING/RUNNING runs whose process is gone FAILED with "run
+** interrupted: process N ended without recording a result". */
+int tarn_job_runs_reap(tarn_catalog *cat, tarn_error *err);
 
 /* ---- test hooks ----
 ** Tests set these to reach paths real data rarely takes; all default off. */

@@ -5,6 +5,11 @@
 **
 **     gen_who ROWS OUTPUT [SEED]      OUTPUT "-" is stdout; SEED default 1
 **
+** An OUTPUT ending in ".zip" gets a zip archive holding the CSV as its one
+** entry, WHO-COVID-19-global-daily-data.csv, as the WHO serves it: the
+** example pipeline's extract job downloads and unpacks that. The archive
+** is deterministic too (fixed entry time, streamed with libarchive).
+**
 ** The same ROWS and SEED give the same bytes on every machine: the only
 ** randomness is a seeded xoshiro256** generator and all arithmetic is
 ** integer. What the file holds, like the real one:
@@ -34,6 +39,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <archive.h>
+#include <archive_entry.h>
 
 #define HEADER "Date_reported,Country_code,Country,WHO_region,New_cases," \
                "Cumulative_cases,New_deaths,Cumulative_deaths,Source URL, Notes \r\n"
@@ -186,6 +194,7 @@ typedef struct country {
 typedef struct gen {
     uint64_t s[4];        /* xoshiro256** state */
     FILE *out;
+    struct archive *zip;  /* non-NULL: write into this zip entry instead */
     char *buf;
     size_t len;
     country c[NCOUNTRIES];
@@ -229,7 +238,12 @@ static bool chance(gen *g, int per_100k) { return below(g, 100000) < per_100k; }
 /* Write everything buffered; exits on a write error (a tool, not a library). */
 static void flush_out(gen *g)
 {
-    if (g->len && fwrite(g->buf, 1, g->len, g->out) != g->len) {
+    if (g->len && g->zip) {
+        if (archive_write_data(g->zip, g->buf, g->len) != (la_ssize_t)g->len) {
+            fprintf(stderr, "gen_who: zip write failed: %s\n", archive_error_string(g->zip));
+            exit(1);
+        }
+    } else if (g->len && fwrite(g->buf, 1, g->len, g->out) != g->len) {
         fprintf(stderr, "gen_who: write failed: %s\n", strerror(errno));
         exit(1);
     }
@@ -429,6 +443,67 @@ static bool parse_count(const char *s, uint64_t max, uint64_t *out)
     return true;
 }
 
+/* Open path as a zip archive with one entry, the CSV, ready for data. */
+static struct archive *zip_open(const char *path)
+{
+    struct archive *a = archive_write_new();
+    struct archive_entry *e = archive_entry_new();
+    if (!a || !e || archive_write_set_format_zip(a) != ARCHIVE_OK ||
+        archive_write_open_filename(a, path) != ARCHIVE_OK) {
+        fprintf(stderr, "gen_who: cannot create '%s': %s\n", path,
+                a ? archive_error_string(a) : "out of memory");
+        exit(1);
+    }
+    archive_entry_set_pathname(e, "WHO-COVID-19-global-daily-data.csv");
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_mtime(e, 1577836800, 0); /* 2020-01-01: same bytes every run */
+    if (archive_write_header(a, e) != ARCHIVE_OK) {
+        fprintf(stderr, "gen_who: zip header: %s\n", archive_error_string(a));
+        exit(1);
+    }
+    archive_entry_free(e);
+    return a;
+}
+
+/* True if name ends in ".zip". */
+static bool is_zip_name(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 4 && strcmp(name + n - 4, ".zip") == 0;
+}
+
+/* Open the output named on the command line into g. */
+static void open_output(gen *g, const char *name)
+{
+    if (is_zip_name(name)) {
+        g->zip = zip_open(name);
+        return;
+    }
+    g->out = strcmp(name, "-") == 0 ? stdout : fopen(name, "wb");
+    if (!g->out) {
+        fprintf(stderr, "gen_who: cannot create '%s': %s\n", name, strerror(errno));
+        exit(1);
+    }
+}
+
+/* Finish the output; exits 1 on a write error. */
+static void close_output(gen *g)
+{
+    if (g->zip) {
+        if (archive_write_close(g->zip) != ARCHIVE_OK) {
+            fprintf(stderr, "gen_who: zip write failed: %s\n", archive_error_string(g->zip));
+            exit(1);
+        }
+        archive_write_free(g->zip);
+        return;
+    }
+    if (g->out != stdout ? fclose(g->out) != 0 : fflush(stdout) != 0) {
+        fprintf(stderr, "gen_who: write failed: %s\n", strerror(errno));
+        exit(1);
+    }
+}
+
 int main(int argc, char **argv)
 {
     uint64_t rows, seed = 1;
@@ -436,15 +511,12 @@ int main(int argc, char **argv)
         (argc == 4 && !parse_count(argv[3], UINT64_MAX, &seed))) {
         fprintf(stderr, "usage: gen_who ROWS OUTPUT [SEED]\n"
                         "  writes ROWS WHO-shaped CSV rows (ROWS <= 500000000) to OUTPUT"
-                        " ('-' for stdout); SEED default 1\n");
+                        " ('-' for stdout; a name ending in .zip gets a zip archive);"
+                        " SEED default 1\n");
         return 2;
     }
     static gen g;
-    g.out = strcmp(argv[2], "-") == 0 ? stdout : fopen(argv[2], "wb");
-    if (!g.out) {
-        fprintf(stderr, "gen_who: cannot create '%s': %s\n", argv[2], strerror(errno));
-        return 1;
-    }
+    open_output(&g, argv[2]);
     g.buf = malloc(OUTBUF_SIZE);
     if (!g.buf) {
         fprintf(stderr, "gen_who: out of memory\n");
@@ -458,10 +530,7 @@ int main(int argc, char **argv)
     g.dup_wait = -1;
     g.year = 2020, g.month = 1, g.day = 2;   /* the day before the first */
     generate(&g, (int64_t)rows);
-    if (g.out != stdout ? fclose(g.out) != 0 : fflush(stdout) != 0) {
-        fprintf(stderr, "gen_who: write failed: %s\n", strerror(errno));
-        return 1;
-    }
+    close_output(&g);
     free(g.buf);
     return 0;
 }

@@ -1,0 +1,4 @@
+/* PLACEHOLDER (replaced by its owner; must not be committed as is). */
+#include "cli/cli.h"
+int tarn_cli_query(tarn_cli *cli, int argc, char **argv) { (void)cli; (void)argc; (void)argv; return tarn_cli_usage_error("query: not built yet"); }
+

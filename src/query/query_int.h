@@ -1,0 +1,125 @@
+/*
+** query_int.h: what the parts of query/ share. The public API (query.h)
+** is the engine's; this header is the contract between its layers:
+**
+**   scan      vtab.c, scan*.c, prune.c: each catalog table as a SQLite
+**             virtual table over its objects (Parquet, CSV, JSON lines),
+**             partition keys as columns, projection, partition pruning,
+**             row-group skipping, filters evaluated on column batches,
+**             bytes-scanned accounting and the cutoff.
+**   dialect   dialect.c, functions.c, errors.c: Athena (Trino) syntax and
+**             functions on top of SQLite's, and Athena-style error text.
+**   engine    engine.c, statements.c, execution.c, results.c (query.h).
+**
+** Values as SQLite sees them (every layer agrees on this):
+**   boolean -> INTEGER 0/1          int, bigint -> INTEGER
+**   double -> REAL                  decimal(p,s) -> REAL (p <= 15) else TEXT
+**   string -> TEXT                  date -> TEXT 'YYYY-MM-DD'
+**   timestamp -> TEXT 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC; the fraction
+**             always six digits, so text order is time order)
+** A virtual table declares each column with its catalog type name
+** ("bigint", "date", "decimal(10,2)", ...) so sqlite3_column_decltype()
+** gives the engine the Athena type for result metadata.
+*/
+#ifndef TARN_QUERY_INT_H
+#define TARN_QUERY_INT_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "catalog/catalog.h"
+#include "core/core.h"
+#include "store/store.h"
+
+/* ---- scan ------------------------------------------------------------ */
+
+/* State every virtual table of one connection shares. The engine owns it,
+** zeroes the counters before each statement and reads them after. */
+typedef struct tarn_qscan_ctx {
+    tarn_store *store;
+    tarn_catalog *cat;
+    /* Bytes read from storage by every scan of the current statement:
+    ** what Athena bills (object bytes actually read, after projection and
+    ** skipping; a Parquet footer counts). */
+    int64_t bytes_scanned;
+    /* > 0: once bytes_scanned passes it, scans stop, cutoff_hit is set and
+    ** the statement fails (the engine reports CANCELLED). */
+    int64_t bytes_cutoff;
+    bool cutoff_hit;
+    /* Non-NULL and non-zero: scans stop at the next batch (Ctrl-C). */
+    volatile sig_atomic_t *cancel;
+    /* Counters for EXPLAIN and the execution's statistics. */
+    int64_t partitions_read, partitions_pruned;
+    int64_t objects_read, objects_skipped;
+    int64_t row_groups_read, row_groups_skipped;
+    int64_t rows_read;          /* rows decoded */
+    /* When true, each scan appends its decisions to explain_log, one line
+    ** each: "scan db.t: partition country=France read", "... skipped by
+    ** country = 'France'", "row group 2 of s3://b/k skipped (max(date) <
+    ** 2021-01-01)". */
+    bool explain;
+    tarn_buf explain_log;
+    /* The first scan failure of the statement (an object that disappeared,
+    ** a corrupt file), with the object named; SQLite only gets a short
+    ** message, the engine reports this one. */
+    tarn_error err;
+} tarn_qscan_ctx;
+
+/* Register the virtual table module "tarn" on db; ctx is its client data
+** and must outlive every virtual table of db. */
+int tarn_qscan_register(sqlite3 *db, tarn_qscan_ctx *ctx, tarn_error *err);
+
+/* Make the catalog table database.table queryable as database.table (the
+** catalog database attached to db under its own name on first use) and,
+** when is_default, under its bare name too. Columns are the table's
+** columns then its partition keys, with their catalog types as declared
+** types. TARN_ERR_NOTFOUND if the catalog has no such table. */
+int tarn_qscan_expose(sqlite3 *db, tarn_qscan_ctx *ctx, const char *database,
+                      const char *table, bool is_default, tarn_error *err);
+
+/* ---- dialect ----------------------------------------------------------- */
+
+/* Register the Athena functions SQLite lacks (date_trunc, date_add,
+** regexp_like, approx_distinct, ...) on db. */
+int tarn_qfunc_register(sqlite3 *db, tarn_error *err);
+
+/* A rewritten statement and the way back to the user's text. */
+typedef struct tarn_qtext {
+    char *sql;          /* SQLite SQL, NUL-terminated (owned) */
+    size_t len;
+    /* For each byte of sql, the offset in the user's text it came from
+    ** (owned; len + 1 entries), so an error offset from
+    ** sqlite3_error_offset() maps back to the user's line and column. */
+    size_t *origin;
+} tarn_qtext;
+
+/* Rewrite one Athena statement into SQLite SQL: DATE '...' and TIMESTAMP
+** '...' literals, CAST(x AS VARCHAR|DOUBLE|REAL|BIGINT|INTEGER|INT|
+** SMALLINT|TINYINT|BOOLEAN|DATE|TIMESTAMP|DECIMAL(p,s)) with Athena's
+** semantics, `||` kept, double-quoted identifiers kept, backquoted ones
+** turned into double quotes. Text inside string literals and comments is
+** never touched. TARN_ERR_INVALID with an Athena-style message
+** ("SYNTAX_ERROR: line 1:8: ...") for what cannot be rewritten. */
+int tarn_qdialect_rewrite(const char *sql, size_t len, tarn_qtext *out, tarn_error *err);
+void tarn_qtext_free(tarn_qtext *t);
+
+/* Line and column (both 1-based, as Athena prints them) of byte offset
+** off in text. */
+void tarn_qtext_position(const char *text, size_t off, int *line, int *col);
+
+/* Athena's error categories, stored on an execution. */
+enum { TARN_QERR_SYSTEM = 1, TARN_QERR_USER = 2, TARN_QERR_OTHER = 3 };
+
+/* Turn SQLite's error on db (after prepare or step of t) into Athena's
+** form into err: "SYNTAX_ERROR: line 1:15: ...", "COLUMN_NOT_FOUND: line
+** 1:8: Column 'x' cannot be resolved", "TABLE_NOT_FOUND: line 1:15: Table
+** 'awsdatacatalog.db.t' does not exist", "FUNCTION_NOT_FOUND: ...". The
+** position is in the user's text (through t->origin). *category gets a
+** TARN_QERR_* value; returns the tarn status set on err. */
+int tarn_qerror_from_sqlite(sqlite3 *db, const tarn_qtext *t, const char *user_sql,
+                            const char *database, int *category, tarn_error *err);
+
+#endif
