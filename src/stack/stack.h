@@ -246,4 +246,101 @@ int tarn_stack_order(const tarn_eval_ctx *ctx, char ***ids, size_t *n,
 /* Free what tarn_stack_order returned. Accepts NULL. */
 void tarn_stack_order_free(char **ids, size_t n);
 
+/* ---- deploy, delete, list, describe (deploy.c, changeset.c, delete.c) -- */
+
+typedef struct tarn_store tarn_store;
+typedef struct tarn_catalog tarn_catalog;
+
+/* One stack event as CloudFormation reports it: the stack itself (logical
+** id = stack name, type AWS::CloudFormation::Stack) or one resource moving
+** to status (CREATE_IN_PROGRESS, CREATE_COMPLETE, CREATE_FAILED,
+** UPDATE_*, DELETE_*, ROLLBACK_*, ...). Valid during the callback only. */
+typedef struct tarn_stack_event {
+    const char *logical_id;
+    const char *type;
+    const char *physical_id; /* NULL before the resource has one */
+    const char *status;
+    const char *reason;      /* NULL if none */
+} tarn_stack_event;
+typedef void (*tarn_stack_event_fn)(void *ud, const tarn_stack_event *ev);
+
+/* One entry of an update's change set. */
+typedef enum tarn_stack_action {
+    TARN_STACK_ADD,
+    TARN_STACK_MODIFY,
+    TARN_STACK_REMOVE
+} tarn_stack_action;
+
+typedef struct tarn_stack_change {
+    tarn_stack_action action;
+    const char *logical_id;
+    const char *type;
+    const char *physical_id; /* the current one (Modify, Remove); the one it
+                                will have (Add) */
+    bool replacement;        /* Modify that gives a new physical id */
+} tarn_stack_change;
+typedef void (*tarn_stack_changes_fn)(void *ud, bool update, const tarn_stack_change *c,
+                                      size_t n);
+
+/* "Add", "Modify", "Remove". */
+const char *tarn_stack_action_name(tarn_stack_action a);
+
+typedef struct tarn_stack_deploy_opts {
+    const char *name;            /* stack name (required) */
+    const char *template_path;   /* required */
+    const char *params_path;     /* CloudFormation JSON parameter file; NULL */
+    const json_t *overrides;     /* name -> string (--parameter); NULL */
+    bool dry_run;                /* plan and report the change set only */
+    const char *region, *account_id; /* NULL: the defaults */
+    tarn_stack_event_fn on_event;    /* progress; NULL */
+    tarn_stack_changes_fn on_changes; /* the change set, before applying;
+                                         NULL */
+    void *ud;
+} tarn_stack_deploy_opts;
+
+/* Create stack o->name, or update it when it exists, from the template:
+** parameters resolved, every resource's properties evaluated and checked
+** (an unknown type or property, a missing required one, a bad value are
+** errors naming the resource), exports checked against other stacks; only
+** then are resources created (Add), rewritten (Modify) and deleted (Remove)
+** in dependency order. A resource that fails rolls back what this deploy
+** did, and the stack records ROLLBACK_COMPLETE (a failed create, which
+** keeps no resources) or UPDATE_ROLLBACK_COMPLETE; err then reads
+** "resource <Id> (<Type>) failed: <why>". Errors found before any change
+** (a malformed template, a cycle, a missing parameter, ...) change nothing.
+** On success *outputs (may be NULL) is a new object OutputKey -> {"Value",
+** "Description"?, "ExportName"?}; with dry_run nothing is changed and
+** *outputs is NULL. */
+int tarn_stack_deploy(tarn_store *st, tarn_catalog *cat, const tarn_stack_deploy_opts *o,
+                      json_t **outputs, tarn_error *err);
+
+/* Delete stack name: refuses (nothing changed) when another stack imports
+** one of its exports (naming that stack and the export), or, unless force,
+** when one of its buckets holds objects (BucketNotEmpty, naming it);
+** force empties them. Resources go in reverse creation order, each with
+** DELETE_IN_PROGRESS / DELETE_COMPLETE events; a failure leaves the stack
+** DELETE_FAILED with the resources not yet deleted.
+** TARN_ERR_NOTFOUND if there is no such stack. */
+int tarn_stack_delete(tarn_store *st, tarn_catalog *cat, const char *name, bool force,
+                      tarn_stack_event_fn on_event, void *ud, tarn_error *err);
+
+/* Every stack, in name order, as a new array of {"StackName",
+** "StackStatus", "StackStatusReason"?, "Description"?, "CreationTime",
+** "LastUpdatedTime"?} (times in ms since the epoch) in *out. */
+int tarn_stack_list(tarn_catalog *cat, json_t **out, tarn_error *err);
+
+/* Stack name as a new object in *out, in DescribeStacks' field names:
+** StackName, StackId, StackStatus, StackStatusReason?, Description?,
+** CreationTime, LastUpdatedTime?, Parameters [{ParameterKey,
+** ParameterValue}] (NoEcho values as "****"), Resources [{LogicalResourceId,
+** ResourceType, PhysicalResourceId, ResourceStatus}] in creation order,
+** Outputs [{OutputKey, OutputValue, Description?, ExportName?}], Events
+** [{Timestamp, LogicalResourceId, ResourceType, PhysicalResourceId?,
+** ResourceStatus, ResourceStatusReason?}] newest first.
+** TARN_ERR_NOTFOUND if there is no such stack. */
+int tarn_stack_describe(tarn_catalog *cat, const char *name, json_t **out, tarn_error *err);
+
+/* The resource types deploy supports, NULL-terminated. */
+const char *const *tarn_stack_resource_types(void);
+
 #endif
