@@ -37,14 +37,13 @@ static void rctx_make(const del_ctx *d, const stack_res *r, stack_rctx *c, char 
 /* Refuse when another stack imports one of this stack's exports. */
 static int check_importers(const del_ctx *d, tarn_error *err)
 {
-    char *importer = NULL, *export_name = NULL;
-    int rc = stack_import_find(d->cat, d->name, &importer, &export_name, err);
-    if (!rc && importer)
+    char *importers = NULL;
+    int rc = stack_import_find(d->cat, d->name, &importers, err);
+    if (!rc && importers)
         rc = tarn_error_set(err, TARN_ERR_INVALID,
-                            "stack '%s' cannot be deleted: its export '%s' is imported by stack "
-                            "'%s'; delete '%s' first", d->name, export_name, importer, importer);
-    free(importer);
-    free(export_name);
+                            "stack '%s' cannot be deleted: its exports are imported by stack %s; "
+                            "delete the importing stacks first", d->name, importers);
+    free(importers);
     return rc;
 }
 
@@ -62,7 +61,7 @@ static int precheck(const del_ctx *d, const stack_res *res, size_t n, tarn_error
                      ? prov->precheck_remove(&c, res[i].physical_id, d->force, err)
                      : TARN_OK;
         if (rc) {
-            tarn_error_prefix(err, "stack '%s' cannot be deleted: %s", d->name, what);
+            tarn_error_prefix(err, "stack '%s' cannot be deleted: %s: ", d->name, what);
             return rc;
         }
     }
@@ -81,7 +80,7 @@ static int remove_res(const del_ctx *d, stack_res *r, tarn_error *err)
         rc = prov->remove(&c, r->physical_id, d->force, err);
     tarn_error e = {0};
     if (rc) {
-        tarn_error_prefix(err, "%s could not be deleted", what);
+        tarn_error_prefix(err, "%s could not be deleted: ", what);
         free(r->status);
         r->status = tarn_xstrdup("DELETE_FAILED");
         stack_res_put(d->cat, d->name, r, &e);

@@ -145,7 +145,7 @@ static int rollback(stack_plan *p, const stack_item *failed, int rc, tarn_error 
 {
     tarn_error e = {0};
     const char *final = p->update ? "UPDATE_ROLLBACK_COMPLETE" : "ROLLBACK_COMPLETE";
-    tarn_error_prefix(err, "resource %s (%s) failed", failed->logical_id, failed->type);
+    tarn_error_prefix(err, "resource %s (%s) failed: ", failed->logical_id, failed->type);
     stack_status(p, p->update ? "UPDATE_ROLLBACK_IN_PROGRESS" : "ROLLBACK_IN_PROGRESS",
                  err->msg, &e);
     for (size_t i = p->nitems; i-- > 0;)

@@ -184,9 +184,9 @@ int stack_outputs_get(tarn_catalog *cat, const char *stack, json_t **out, tarn_e
 /* The stack (other than self) exporting name and the value; NOTFOUND. */
 int stack_export_get(tarn_catalog *cat, const char *name, const char *self, char **value,
                      char **owner, tarn_error *err);
-/* The first other stack importing an export of stack; NULL *importer if
-** none. */
-int stack_import_find(tarn_catalog *cat, const char *stack, char **importer, char **export_name,
+/* The other stacks importing exports of stack, as text ("'b' (export
+** 'x'), 'c' (export 'y')"), malloc'd; NULL *importers if none. */
+int stack_import_find(tarn_catalog *cat, const char *stack, char **importers,
                       tarn_error *err);
 /* Whether export name is imported by a stack other than stack. */
 int stack_export_importer(tarn_catalog *cat, const char *name, const char *stack,

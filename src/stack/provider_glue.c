@@ -282,7 +282,7 @@ static int crawler_check(const stack_rctx *c, const json_t *props, tarn_error *e
     int rc = crawler_build_make(props, c->logical_id, &b, err);
     crawler_build_free(&b);
     if (rc)
-        tarn_error_prefix(err, "%s", c->what);
+        tarn_error_prefix(err, "%s: ", c->what);
     return rc;
 }
 

@@ -80,7 +80,7 @@ static int role_check(const stack_rctx *c, const json_t *props, tarn_error *err)
     tarn_iam_role_free(role);
     parts_free(&p);
     if (rc)
-        tarn_error_prefix(err, "%s", c->what);
+        tarn_error_prefix(err, "%s: ", c->what);
     return rc;
 }
 

@@ -44,7 +44,7 @@ static int bucket_check(const stack_rctx *c, const json_t *props, tarn_error *er
         return TARN_OK;
     int rc = tarn_bucket_name_check(name, err);
     if (rc)
-        tarn_error_prefix(err, "%s: BucketName", c->what);
+        tarn_error_prefix(err, "%s: BucketName: ", c->what);
     return rc;
 }
 

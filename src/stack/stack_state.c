@@ -381,15 +381,20 @@ int stack_export_get(tarn_catalog *cat, const char *name, const char *self, char
     return rc;
 }
 
-int stack_import_find(tarn_catalog *cat, const char *stack, char **importer, char **export_name,
+int stack_import_find(tarn_catalog *cat, const char *stack, char **importers,
                       tarn_error *err)
 {
     const char *args[] = {stack};
-    return two_texts(cat,
-                     "SELECT i.stack_name, i.export_name FROM stack_imports i JOIN "
-                     "stack_exports e ON e.name = i.export_name WHERE e.stack_name = ?1 "
-                     "AND i.stack_name != ?1 ORDER BY i.stack_name, i.export_name LIMIT 1",
-                     args, 1, importer, export_name, err);
+    char *unused = NULL;
+    int rc = two_texts(cat,
+                       "SELECT group_concat(quote(stack_name) || ' (export ' || quote(ex) || ')', "
+                       "', '), NULL FROM (SELECT i.stack_name, MIN(i.export_name) AS ex FROM "
+                       "stack_imports i JOIN stack_exports e ON e.name = i.export_name WHERE "
+                       "e.stack_name = ?1 AND i.stack_name != ?1 GROUP BY i.stack_name "
+                       "ORDER BY i.stack_name)",
+                       args, 1, importers, &unused, err);
+    free(unused);
+    return rc;
 }
 
 int stack_export_importer(tarn_catalog *cat, const char *name, const char *stack,
