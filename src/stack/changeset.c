@@ -268,7 +268,7 @@ static int check_kept_exports(stack_plan *p, tarn_error *err)
         const char *k2;
         json_t *n;
         json_object_foreach(p->outputs, k2, n) {
-            char *v = tarn_stack_scalar_text(json_object_get(n, "Value"));
+            char *v = stack_scalar_opt(json_object_get(n, "Value"));
             const char *ne = stack_str(n, "ExportName");
             kept = kept || (ne && strcmp(ne, ex) == 0 && v &&
                             strcmp(v, stack_str(o, "Value")) == 0);

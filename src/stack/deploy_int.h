@@ -58,6 +58,8 @@ int stack_props_check(json_t *props, const stack_prop *spec, const char *what,
 const char *stack_str(const json_t *obj, const char *key);
 /* Member at a dotted path ("Command.Name"); NULL if absent. */
 const json_t *stack_path(const json_t *obj, const char *path);
+/* tarn_stack_scalar_text of v, or NULL when v is NULL; malloc'd. */
+char *stack_scalar_opt(const json_t *v);
 /* Compact JSON text of v (or def when v is NULL); malloc'd. */
 char *stack_json_text(const json_t *v, const char *def);
 /* TARN_ERR_INVALID unless value is one of the NULL-terminated allowed. */

@@ -245,3 +245,8 @@ json_t *stack_no_attrs(const stack_rctx *c, const char *physical, const json_t *
     (void)c, (void)physical, (void)props, (void)prev;
     return json_object();
 }
+
+char *stack_scalar_opt(const json_t *v)
+{
+    return v ? tarn_stack_scalar_text(v) : NULL;
+}

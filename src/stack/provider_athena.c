@@ -70,7 +70,7 @@ static int wg_put(const stack_rctx *c, const char *name, const json_t *props, bo
 {
     const json_t *cfg = json_object_get(props, "WorkGroupConfiguration");
     char *cfg_text = stack_json_text(cfg, "{}");
-    char *cutoff = tarn_stack_scalar_text(json_object_get(cfg, "BytesScannedCutoffPerQuery"));
+    char *cutoff = stack_scalar_opt(json_object_get(cfg, "BytesScannedCutoffPerQuery"));
     const char *state = stack_str(props, "State");
     char now[32];
     snprintf(now, sizeof now, "%lld", (long long)tarn_catalog_now_ms());

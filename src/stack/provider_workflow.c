@@ -41,7 +41,7 @@ static int workflow_put(const stack_rctx *c, const char *name, const json_t *pro
                         bool replace, tarn_error *err)
 {
     char *runprops = stack_json_text(json_object_get(props, "DefaultRunProperties"), "{}");
-    char *max = tarn_stack_scalar_text(json_object_get(props, "MaxConcurrentRuns"));
+    char *max = stack_scalar_opt(json_object_get(props, "MaxConcurrentRuns"));
     char now[32];
     now_text(now, sizeof now);
     const char *args[] = {name, stack_str(props, "Description"), runprops, max, now};

@@ -273,7 +273,7 @@ int stack_status_event(tarn_catalog *cat, const char *stack, const char *stack_i
 static int output_put(tarn_catalog *cat, const char *stack, const char *key, const json_t *o,
                       tarn_error *err)
 {
-    char *value = tarn_stack_scalar_text(json_object_get(o, "Value"));
+    char *value = stack_scalar_opt(json_object_get(o, "Value"));
     if (!value)
         value = stack_json_text(json_object_get(o, "Value"), "");
     const char *export_name = stack_str(o, "ExportName");
