@@ -316,9 +316,11 @@ static int run_delete(tarn_cli *cli, const stack_args *a, tarn_cli_home *h)
     tarn_error err = {0};
     if (tarn_stack_delete(h->store, h->cat, a->name, a->force, on_event, NULL, &err))
         return tarn_cli_fail(&err);
-    if (cli->json)
-        printf("{\"StackName\": \"%s\", \"StackStatus\": \"DELETE_COMPLETE\"}\n", a->name);
-    else
+    if (cli->json) {
+        fputs("{\"StackName\": ", stdout);
+        tarn_cli_json_string(stdout, a->name);
+        fputs(", \"StackStatus\": \"DELETE_COMPLETE\"}\n", stdout);
+    } else
         printf("deleted stack %s\n", a->name);
     return TARN_EXIT_OK;
 }

@@ -61,40 +61,51 @@ static json_t *bucket_attrs(const stack_rctx *c, const char *name, const json_t 
                      "RegionalDomainName", regional, "DualStackDomainName", domain);
 }
 
-/* 1 if the buckets row of name belongs to stack, 0 if not (or absent). */
-static int owned_by(const stack_rctx *c, const char *name, tarn_error *err)
+/* 1 if bucket name exists in the store or catalog and is not this
+** stack's, 0 if it is free or this stack's, or a negated error. */
+static int foreign(const stack_rctx *c, const char *name, tarn_error *err)
 {
     const char *args[] = {name, c->stack_name};
-    return stack_sql_exists(c->cat, "SELECT 1 FROM buckets WHERE name = ? AND stack_name = ?",
-                            args, 2, err);
+    int other = stack_sql_exists(c->cat,
+                                 "SELECT 1 FROM buckets WHERE name = ? AND "
+                                 "(stack_name IS NULL OR stack_name != ?)", args, 2, err);
+    if (other)
+        return other;
+    int ours = stack_sql_exists(c->cat, "SELECT 1 FROM buckets WHERE name = ? AND "
+                                        "stack_name = ?", args, 2, err);
+    if (ours < 0)
+        return ours;
+    return !ours && tarn_bucket_exists(c->st, name);
 }
 
+/* Create the bucket (unless it is there, being this stack's) and its row.
+** replace only says the stack had it already: the same either way. */
 static int bucket_put(const stack_rctx *c, const char *name, const json_t *props, bool replace,
                       tarn_error *err)
 {
-    int owned = owned_by(c, name, err);
-    if (owned < 0)
-        return -owned;
-    if (!replace || !owned) {
-        if (tarn_bucket_exists(c->st, name) || owned)
-            return tarn_error_set(err, TARN_ERR_EXISTS,
-                                  "BucketAlreadyExists: bucket '%s' already exists and is not "
-                                  "this stack's; choose another BucketName or delete it", name);
-        int rc = tarn_bucket_create(c->st, name, err);
-        if (rc)
-            return rc;
-    }
+    (void)replace;
+    int f = foreign(c, name, err);
+    if (f < 0)
+        return -f;
+    if (f)
+        return tarn_error_set(err, TARN_ERR_EXISTS,
+                              "BucketAlreadyExists: bucket '%s' already exists and is not "
+                              "this stack's; choose another BucketName or delete it", name);
+    bool created = !tarn_bucket_exists(c->st, name);
+    int rc = created ? tarn_bucket_create(c->st, name, err) : TARN_OK;
+    if (rc)
+        return rc;
     char *text = stack_json_text(props, "{}");
     char now[32];
     snprintf(now, sizeof now, "%lld", (long long)tarn_catalog_now_ms());
     const char *args[] = {name, c->stack_name, text, now};
-    int rc = stack_sql_exec(c->cat,
-                            "INSERT INTO buckets (name, stack_name, properties, create_time) "
-                            "VALUES (?1, ?2, ?3, CAST(?4 AS INTEGER)) ON CONFLICT(name) DO UPDATE "
-                            "SET stack_name = ?2, properties = ?3",
-                            args, 4, err);
+    rc = stack_sql_exec(c->cat,
+                        "INSERT INTO buckets (name, stack_name, properties, create_time) "
+                        "VALUES (?1, ?2, ?3, CAST(?4 AS INTEGER)) ON CONFLICT(name) DO UPDATE "
+                        "SET properties = ?3",
+                        args, 4, err);
     free(text);
-    if (rc && !replace)
+    if (rc && created)
         tarn_bucket_delete(c->st, name, false, &(tarn_error){0});
     return rc;
 }

@@ -1,9 +1,10 @@
 /*
-** stack.h: CloudFormation templates: loading (YAML or JSON), parameters,
-** intrinsic functions and the resource dependency graph. This is the
-** library layer that deploy and delete (resource providers, the stacks
-** table in catalog.db) sit on; it touches no state and does no I/O besides
-** reading template and parameter files.
+** stack.h: CloudFormation stacks. Two layers: templates (loading YAML or
+** JSON, parameters, intrinsic functions, the resource dependency graph),
+** which touch no state; and deploy, update, delete, list and describe of
+** stacks, which keep their state in catalog.db (stacks, stack_resources,
+** stack_events, stack_outputs, stack_exports, stack_imports) and create
+** the resources through one provider per type.
 **
 **   template.c    load a template into a jansson tree; check its sections
 **   params.c      resolve Parameters from defaults, a parameter file and
@@ -11,6 +12,15 @@
 **   intrinsics.c  evaluate Ref, Fn::* and Conditions against a context
 **   graph.c       resource dependencies and a deterministic creation order
 **   stack_internal.h  helpers shared by those files only
+**   changeset.c   plan a deploy: evaluate, check, diff with the stored state
+**   deploy.c      apply a plan, with rollback
+**   delete.c      delete, list and describe
+**   stack_state.c the stack tables of catalog.db
+**   props.c       the property checker every provider uses
+**   provider_*.c  AWS::S3::Bucket, AWS::IAM::Role, AWS::Glue::{Job,
+**                 Database,Crawler} (glue), AWS::Glue::{Workflow,Trigger}
+**                 (workflow), AWS::Athena::WorkGroup (athena)
+**   deploy_int.h  what those files share
 **
 ** Typical use (error handling left out):
 **
