@@ -93,9 +93,8 @@ static json_t *role_attrs(const stack_rctx *c, const char *name, const json_t *p
     const char *id = stack_str(prev, "RoleId");
     char gen[32];
     if (!id) {
-        char suffix[18];
-        if (stack_random_suffix(suffix, 17, &(tarn_error){0}))
-            memset(suffix, 'X', 17), suffix[17] = '\0';
+        char suffix[18] = "XXXXXXXXXXXXXXXXX"; /* kept if no randomness */
+        stack_random_suffix(suffix, 17, &(tarn_error){0});
         snprintf(gen, sizeof gen, "AROA%s", suffix);
         id = gen;
     }

@@ -414,13 +414,12 @@ int stack_random_suffix(char *out, size_t n, tarn_error *err)
 {
     static const char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
     char id[TARN_CATALOG_ID_MAX];
-    int rc = tarn_catalog_new_id("x", id, err); /* "x_" + 32 hex digits */
+    int rc = tarn_catalog_new_id("x", id, err); /* "x_" + 32 random hex digits */
     if (rc)
         return rc;
     for (size_t i = 0; i < n; i++) {
-        unsigned v = (unsigned)strtoul((char[]){id[2 + (2 * i) % 32], id[3 + (2 * i) % 32], 0},
-                                       NULL, 16);
-        out[i] = digits[(v + i * 7) % 36];
+        char pair[3] = {id[2 + (2 * i) % 32], id[3 + (2 * i) % 32], '\0'};
+        out[i] = digits[strtoul(pair, NULL, 16) % 36];
     }
     out[n] = '\0';
     return TARN_OK;
