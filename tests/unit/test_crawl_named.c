@@ -585,6 +585,46 @@ static void test_state_during_run(void **state)
     }
 }
 
+/* Many partitions classified on several threads: every file is counted
+** into its own partition, as on one thread. */
+static void test_parallel_classification(void **state)
+{
+    fixture *f = *state;
+    enum { NPART = 24 };
+    for (int i = 0; i < NPART; i++) {
+        char key[96];
+        snprintf(key, sizeof key, "many/country=C%02d/part-00000.snappy.parquet", i);
+        put_parquet(f, "gold", key, i, 1 + i % 5);
+    }
+    for (int threads = 1; threads <= 4; threads += 3) {
+        tarn_crawl_target t = {.path = "s3://gold/many/"};
+        tarn_crawler_config c;
+        tarn_crawler_config_init(&c);
+        c.name = threads == 1 ? "one-thread" : "four-threads";
+        c.database = "etl_poc";
+        c.table_prefix = threads == 1 ? "t1_" : "t4_";
+        c.targets = &t;
+        c.ntargets = 1;
+        c.nthreads = threads;
+        tarn_crawl_result res;
+        tarn_crawl_result_init(&res);
+        tarn_error err = {0};
+        assert_int_equal(tarn_crawl_run(f->st, f->cat, &c, &res, &err), TARN_OK);
+        assert_int_equal(res.objects_crawled, NPART);
+        assert_int_equal(res.partitions_created, NPART);
+        tarn_crawl_result_free(&res);
+        char table[16], loc[96], recs[16];
+        snprintf(table, sizeof table, "%smany", c.table_prefix);
+        for (int i = 0; i < NPART; i++) {
+            char value[8];
+            snprintf(value, sizeof value, "C%02d", i);
+            snprintf(loc, sizeof loc, "s3://gold/many/country=%s/", value);
+            snprintf(recs, sizeof recs, "%d", 1 + i % 5);
+            assert_partition(f, table, value, loc, recs);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -597,6 +637,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_role_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_during_run, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_parallel_classification, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
