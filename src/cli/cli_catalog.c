@@ -19,7 +19,6 @@
 #include <string.h>
 
 #include "catalog/catalog.h"
-#include "cli/table_print.h"
 
 /* ---- shared ---- */
 
@@ -96,11 +95,9 @@ static int catalog_databases(tarn_cli *cli, tarn_cli_home *h, char **args, int n
     if (tarn_catalog_database_list(h->cat, &dbs, &n, &err))
         return tarn_cli_fail(&err);
     json_t *arr = cli->json ? json_array() : NULL;
+    static const char *const heads[] = {"NAME", "LOCATION", "DESCRIPTION", "CREATED"};
     tarn_grid g;
-    tarn_grid_init(&g, 4, cli->tty);
-    const char *heads[] = {"NAME", "LOCATION", "DESCRIPTION", "CREATED"};
-    for (int i = 0; i < 4; i++)
-        tarn_grid_add_str(&g, heads[i]);
+    tarn_cli_grid_begin(&g, cli, heads, 4);
     char t[32];
     for (size_t i = 0; i < n; i++) {
         if (arr) {
@@ -191,12 +188,11 @@ static int catalog_tables(tarn_cli *cli, tarn_cli_home *h, char **args, int narg
         return tarn_cli_fail(&err);
     }
     json_t *arr = cli->json ? json_array() : NULL;
+    static const char *const heads[] = {"DATABASE", "TABLE",      "CLASSIFICATION",
+                                        "LOCATION", "COLUMNS",    "PARTITIONS",
+                                        "ROWS (EST.)", "UPDATED"};
     tarn_grid g;
-    tarn_grid_init(&g, 8, cli->tty);
-    const char *heads[] = {"DATABASE", "TABLE", "CLASSIFICATION", "LOCATION", "COLUMNS",
-                           "PARTITIONS", "ROWS (EST.)", "UPDATED"};
-    for (int i = 0; i < 8; i++)
-        tarn_grid_add_str(&g, heads[i]);
+    tarn_cli_grid_begin(&g, cli, heads, 8);
     g.right[4] = g.right[5] = g.right[6] = true;
     for (size_t i = 0; i < ts.n; i++) {
         size_t np = partition_count(h, &ts.t[i]);
@@ -280,11 +276,9 @@ static void describe_text(const tarn_cli *cli, const tarn_cat_table *t, size_t n
     printf("Parameters:\n");
     print_object_lines(t->parameters);
     printf("Columns:\n");
+    static const char *const heads[] = {"#", "NAME", "TYPE", "PARTITION KEY"};
     tarn_grid g;
-    tarn_grid_init(&g, 4, cli->tty);
-    const char *heads[] = {"#", "NAME", "TYPE", "PARTITION KEY"};
-    for (int i = 0; i < 4; i++)
-        tarn_grid_add_str(&g, heads[i]);
+    tarn_cli_grid_begin(&g, cli, heads, 4);
     for (size_t i = 0; i < t->ncolumns + t->npartition_keys; i++) {
         bool key = i >= t->ncolumns;
         const tarn_cat_column *col = key ? &t->partition_keys[i - t->ncolumns] : &t->columns[i];
@@ -320,11 +314,9 @@ static void partitions_print(const tarn_cli *cli, const tarn_cat_table *t,
                              const tarn_cat_partition *ps, size_t n)
 {
     json_t *arr = cli->json ? json_array() : NULL;
+    static const char *const heads[] = {"VALUES", "LOCATION", "RECORDS", "UPDATED"};
     tarn_grid g;
-    tarn_grid_init(&g, 4, cli->tty);
-    const char *heads[] = {"VALUES", "LOCATION", "RECORDS", "UPDATED"};
-    for (int i = 0; i < 4; i++)
-        tarn_grid_add_str(&g, heads[i]);
+    tarn_cli_grid_begin(&g, cli, heads, 4);
     tarn_buf vals;
     tarn_buf_init(&vals, 0);
     char when[32];

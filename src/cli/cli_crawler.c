@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "crawl/crawl.h"
-#include "cli/table_print.h"
 
 /* ---- run ---- */
 
@@ -130,9 +129,7 @@ static void list_table(const tarn_cli *cli, const tarn_crawler_info *cs, size_t 
     static const char *const heads[] = {"NAME", "DATABASE", "TARGETS", "STATE", "LAST CRAWL",
                                         "LAST STARTED", "DURATION"};
     tarn_grid g;
-    tarn_grid_init(&g, 7, cli->tty);
-    for (int i = 0; i < 7; i++)
-        tarn_grid_add_str(&g, heads[i]);
+    tarn_cli_grid_begin(&g, cli, heads, 7);
     tarn_buf b;
     tarn_buf_init(&b, 0);
     char t[32], d[32];
@@ -179,9 +176,7 @@ static void runs_table(const tarn_cli *cli, const tarn_crawl_run_info *rs, size_
     static const char *const heads[] = {"RUN ID", "STATE", "STARTED", "DURATION",
                                         "TABLES C/U/D", "PARTITIONS A/U/R", "ERROR"};
     tarn_grid g;
-    tarn_grid_init(&g, 7, cli->tty);
-    for (int i = 0; i < 7; i++)
-        tarn_grid_add_str(&g, heads[i]);
+    tarn_cli_grid_begin(&g, cli, heads, 7);
     char t[32], d[32], c1[80], c2[80];
     for (size_t i = 0; i < n; i++) {
         const tarn_crawl_run_info *r = &rs[i];

@@ -85,6 +85,13 @@ int tarn_cli_verbs_run(tarn_cli *cli, const tarn_cli_noun *noun, int argc, char 
     return rc;
 }
 
+void tarn_cli_grid_begin(tarn_grid *g, const tarn_cli *cli, const char *const *heads, int n)
+{
+    tarn_grid_init(g, n, cli->tty);
+    for (int i = 0; i < n; i++)
+        tarn_grid_add_str(g, heads[i]);
+}
+
 void tarn_cli_json_print(json_t *v)
 {
     json_dumpf(v, stdout, JSON_INDENT(2) | JSON_ENCODE_ANY);

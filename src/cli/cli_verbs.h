@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/table_print.h"
 
 /* A verb: its words (args[0..nargs), between min_args and max_args) with
 ** the home open; returns an exit code. */
@@ -44,6 +45,9 @@ typedef struct tarn_cli_noun {
 /* `tarn NOUN VERB [WORDS] [--json] [--help]`: argv[0] is the verb. Usage
 ** errors exit TARN_EXIT_USAGE; otherwise the verb's exit code. */
 int tarn_cli_verbs_run(tarn_cli *cli, const tarn_cli_noun *noun, int argc, char **argv);
+
+/* Start a grid of n columns (boxed on a terminal) with its heading row. */
+void tarn_cli_grid_begin(tarn_grid *g, const tarn_cli *cli, const char *const *heads, int n);
 
 /* Print v (consumed) to stdout as indented JSON and a newline. */
 void tarn_cli_json_print(json_t *v);

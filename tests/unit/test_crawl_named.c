@@ -23,7 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "test_util.h"
+#include "crawl_test_util.h"
 #include "catalog/catalog.h"
 #include "crawl/crawl.h"
 #include "format/format.h"
@@ -47,11 +47,7 @@
     "[{\"PolicyName\":\"list-only\",\"PolicyDocument\":{\"Version\":\"2012-10-17\","       \
     "\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"s3:List*\",\"Resource\":\"*\"}}}]"
 
-typedef struct fixture {
-    char home[64];
-    tarn_store *st;
-    tarn_catalog *cat;
-} fixture;
+typedef crawl_test_home fixture;
 
 static void put_role(fixture *f, const char *name, const char *trust, const char *inl)
 {
@@ -65,18 +61,9 @@ static void put_role(fixture *f, const char *name, const char *trust, const char
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    snprintf(f->home, sizeof f->home, "/tmp/tarn-crawl-named-XXXXXX");
-    if (!mkdtemp(f->home))
+    fixture *f = crawl_test_open("etl_poc", "raw", "silver", "gold", (const char *)NULL);
+    if (!f)
         return -1;
-    tarn_error err = {0};
-    if (tarn_store_open(&f->st, f->home, &err) || tarn_catalog_open(f->home, &f->cat, &err) ||
-        tarn_catalog_database_create(f->cat, "etl_poc", NULL, NULL, NULL, &err) ||
-        tarn_bucket_create(f->st, "raw", &err) || tarn_bucket_create(f->st, "silver", &err) ||
-        tarn_bucket_create(f->st, "gold", &err)) {
-        fprintf(stderr, "setup: %s\n", err.msg);
-        return -1;
-    }
     put_role(f, "CrawlerRole", GLUE_TRUST, READ_POLICY);
     put_role(f, "ListOnlyRole", GLUE_TRUST, LIST_POLICY);
     put_role(f, "LambdaRole", LAMBDA_TRUST, READ_POLICY);
@@ -86,11 +73,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    tarn_catalog_close(f->cat);
-    tarn_store_close(f->st);
-    test_rmtree(f->home);
-    free(f);
+    crawl_test_close(*state);
     return 0;
 }
 
@@ -109,12 +92,6 @@ static void put_crawler(fixture *f, const char *name, const char *role, const ch
     c.ntargets = 1;
     tarn_error err = {0};
     assert_int_equal(tarn_crawler_put(f->cat, &c, false, &err), TARN_OK);
-}
-
-static void put_text(fixture *f, const char *bucket, const char *key, const char *text)
-{
-    tarn_error err = {0};
-    assert_int_equal(tarn_object_put(f->st, bucket, key, text, strlen(text), &err), TARN_OK);
 }
 
 /* A snappy Parquet file as the cleaning job writes it: date_reported date,
@@ -161,25 +138,6 @@ static int run(fixture *f, const char *name, tarn_crawl_result *res, tarn_error 
     tarn_crawl_result_init(res);
     memset(err, 0, sizeof *err);
     return tarn_crawler_run_by_name(f->st, f->cat, name, NULL, res, err);
-}
-
-static const char *param(const char *json, const char *key)
-{
-    static char out[256];
-    json_t *o = json_loads(json, 0, NULL);
-    json_t *v = json_object_get(o, key);
-    snprintf(out, sizeof out, "%s", json_is_string(v) ? json_string_value(v) : "<none>");
-    json_decref(o);
-    return out;
-}
-
-static tarn_cat_table get_table(fixture *f, const char *name)
-{
-    tarn_cat_table t;
-    tarn_error err = {0};
-    if (tarn_catalog_table_get(f->cat, "etl_poc", name, &t, &err))
-        fail_msg("table %s: %s", name, err.msg);
-    return t;
 }
 
 static size_t table_count(fixture *f)
@@ -229,12 +187,13 @@ static void assert_column(const tarn_cat_table *t, size_t i, const char *name, c
     assert_string_equal(t->columns[i].type, type);
 }
 
-#define WHO_HEADER "Date_reported,Country_code,Country,WHO_region,New_cases,Cumulative_cases,Ratio\n"
+#define WHO_HEADER \
+    "Date_reported,Country_code,Country,WHO_region,New_cases,Cumulative_cases,Ratio\n"
 
 static void test_raw_csv(void **state)
 {
     fixture *f = *state;
-    put_text(f, "raw", "who/WHO-COVID-19-global-data.csv",
+    crawl_test_put_text(f->st, "raw", "who/WHO-COVID-19-global-data.csv",
              WHO_HEADER
              "2020-01-03,AF,Afghanistan,EMRO,0,0,0.0\n"
              "2020-01-04,AF,Afghanistan,EMRO,12,12,1.5\n"
@@ -252,7 +211,7 @@ static void test_raw_csv(void **state)
                         "added, 0 updated, 0 removed, 0 deprecated; objects: 1 crawled, 0 "
                         "skipped; 0 changes logged");
     tarn_crawl_result_free(&res);
-    tarn_cat_table t = get_table(f, "raw_who");
+    tarn_cat_table t = crawl_test_table(f->cat, "etl_poc", "raw_who");
     assert_string_equal(t.location, "s3://raw/who/");
     assert_string_equal(t.classification, "csv");
     assert_int_equal(t.ncolumns, 7);
@@ -265,18 +224,14 @@ static void test_raw_csv(void **state)
     assert_column(&t, 5, "cumulative_cases", "bigint");
     assert_column(&t, 6, "ratio", "double");
     assert_string_equal(t.serde_library, "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe");
-    assert_string_equal(param(t.serde_parameters, "field.delim"), ",");
+    assert_string_equal(crawl_test_param(t.serde_parameters, "field.delim"), ",");
     assert_string_equal(t.input_format, "org.apache.hadoop.mapred.TextInputFormat");
-    assert_string_equal(param(t.parameters, "classification"), "csv");
-    assert_string_equal(param(t.parameters, "skip.header.line.count"), "1");
-    assert_string_equal(param(t.parameters, "delimiter"), ",");
-    assert_string_equal(param(t.parameters, "areColumnsQuoted"), "false");
-    assert_string_equal(param(t.parameters, "columnsOrdered"), "true");
-    assert_string_equal(param(t.parameters, "compressionType"), "none");
-    assert_string_equal(param(t.parameters, "typeOfData"), "file");
-    assert_string_equal(param(t.parameters, "recordCount"), "4");
-    assert_string_equal(param(t.parameters, "objectCount"), "1");
-    assert_string_equal(param(t.parameters, "UPDATED_BY_CRAWLER"), "raw-crawler");
+    static const char *const params[] = {
+        "classification=csv", "skip.header.line.count=1", "delimiter=,",
+        "areColumnsQuoted=false", "columnsOrdered=true", "compressionType=none",
+        "typeOfData=file", "recordCount=4", "objectCount=1", "UPDATED_BY_CRAWLER=raw-crawler",
+        "CrawlerSchemaSerializerVersion=1.0", "CrawlerSchemaDeserializerVersion=1.0", NULL};
+    crawl_test_assert_params(t.parameters, params);
     assert_int_equal(t.row_count, 4);
     /* the DDL Athena would take for it */
     tarn_buf ddl;
@@ -295,21 +250,21 @@ static void test_raw_csv(void **state)
 static void test_raw_quoted_csv(void **state)
 {
     fixture *f = *state;
-    put_text(f, "raw", "q/data.csv",
+    crawl_test_put_text(f->st, "raw", "q/data.csv",
              "country,new_cases\n\"Bonaire, Sint Eustatius and Saba\",4\nFrance,5\n");
     put_crawler(f, "q-crawler", "CrawlerRole", "s3://raw/q/", NULL);
     tarn_crawl_result res;
     tarn_error err;
     assert_int_equal(run(f, "q-crawler", &res, &err), TARN_OK);
     tarn_crawl_result_free(&res);
-    tarn_cat_table t = get_table(f, "q");
+    tarn_cat_table t = crawl_test_table(f->cat, "etl_poc", "q");
     assert_int_equal(t.ncolumns, 2);
     assert_column(&t, 1, "new_cases", "bigint");
     assert_string_equal(t.serde_library, "org.apache.hadoop.hive.serde2.OpenCSVSerde");
-    assert_string_equal(param(t.serde_parameters, "separatorChar"), ",");
-    assert_string_equal(param(t.serde_parameters, "quoteChar"), "\"");
-    assert_string_equal(param(t.parameters, "areColumnsQuoted"), "true");
-    assert_string_equal(param(t.parameters, "skip.header.line.count"), "1");
+    assert_string_equal(crawl_test_param(t.serde_parameters, "separatorChar"), ",");
+    assert_string_equal(crawl_test_param(t.serde_parameters, "quoteChar"), "\"");
+    assert_string_equal(crawl_test_param(t.parameters, "areColumnsQuoted"), "true");
+    assert_string_equal(crawl_test_param(t.parameters, "skip.header.line.count"), "1");
     tarn_cat_table_free(&t);
 }
 
@@ -318,8 +273,9 @@ static void test_silver_parquet(void **state)
     fixture *f = *state;
     put_parquet(f, "silver", "who/part-00000-a1.snappy.parquet", 0, 3);
     put_parquet(f, "silver", "who/part-00001-a1.snappy.parquet", 3, 4);
-    put_text(f, "silver", "who/_SUCCESS", "");
-    put_text(f, "silver", "who/_errors/part-00000.jsonl", "{\"line\":1}\n{\"line\":2}\n");
+    crawl_test_put_text(f->st, "silver", "who/_SUCCESS", "");
+    crawl_test_put_text(f->st, "silver", "who/_errors/part-00000.jsonl",
+                        "{\"line\":1}\n{\"line\":2}\n");
     put_crawler(f, "silver-crawler", "arn:aws:iam::123456789012:role/CrawlerRole",
                 "s3://silver/who/", "silver_");
     tarn_crawl_result res;
@@ -330,7 +286,7 @@ static void test_silver_parquet(void **state)
     assert_int_equal(res.objects_excluded, 2); /* _SUCCESS and _errors/ are hidden */
     tarn_crawl_result_free(&res);
     assert_int_equal(table_count(f), 1);
-    tarn_cat_table t = get_table(f, "silver_who");
+    tarn_cat_table t = crawl_test_table(f->cat, "etl_poc", "silver_who");
     assert_string_equal(t.classification, "parquet");
     assert_int_equal(t.ncolumns, 4);
     assert_int_equal(t.npartition_keys, 0);
@@ -342,9 +298,9 @@ static void test_silver_parquet(void **state)
                         "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe");
     assert_string_equal(t.input_format,
                         "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat");
-    assert_string_equal(param(t.parameters, "recordCount"), "7");
-    assert_string_equal(param(t.parameters, "objectCount"), "2");
-    assert_string_equal(param(t.parameters, "skip.header.line.count"), "<none>");
+    assert_string_equal(crawl_test_param(t.parameters, "recordCount"), "7");
+    assert_string_equal(crawl_test_param(t.parameters, "objectCount"), "2");
+    assert_string_equal(crawl_test_param(t.parameters, "skip.header.line.count"), "<none>");
     assert_int_equal(t.row_count, 7);
     tarn_cat_table_free(&t);
 }
@@ -359,7 +315,7 @@ static void assert_partition(fixture *f, const char *table, const char *value, c
     if (tarn_catalog_partition_get(f->cat, "etl_poc", table, vals, 1, &p, &err))
         fail_msg("partition %s: %s", value, err.msg);
     assert_string_equal(p.location, loc);
-    assert_string_equal(param(p.parameters, "recordCount"), records);
+    assert_string_equal(crawl_test_param(p.parameters, "recordCount"), records);
     tarn_cat_partition_free(&p);
 }
 
@@ -379,7 +335,7 @@ static void test_gold_hive_partitions(void **state)
     assert_int_equal(res.partitions_created, 4);
     tarn_crawl_result_free(&res);
     assert_int_equal(table_count(f), 1);
-    tarn_cat_table t = get_table(f, "gold_who");
+    tarn_cat_table t = crawl_test_table(f->cat, "etl_poc", "gold_who");
     assert_string_equal(t.location, "s3://gold/who/");
     assert_int_equal(t.npartition_keys, 1);
     assert_string_equal(t.partition_keys[0].name, "country");
@@ -387,8 +343,8 @@ static void test_gold_hive_partitions(void **state)
     assert_int_equal(t.ncolumns, 4);
     assert_column(&t, 0, "date_reported", "date");
     assert_column(&t, 2, "new_cases", "bigint");
-    assert_string_equal(param(t.parameters, "recordCount"), "7");
-    assert_string_equal(param(t.parameters, "objectCount"), "4");
+    assert_string_equal(crawl_test_param(t.parameters, "recordCount"), "7");
+    assert_string_equal(crawl_test_param(t.parameters, "objectCount"), "4");
     tarn_cat_table_free(&t);
     assert_partition(f, "gold_who", "France", "s3://gold/who/country=France/", "2");
     assert_partition(f, "gold_who", "Germany", "s3://gold/who/country=Germany/", "3");
@@ -408,13 +364,20 @@ static void test_gold_hive_partitions(void **state)
                                "state = 'SUCCEEDED'", "gold-crawler"), "2");
 }
 
+/* A two-row WHO CSV as raw/who/who.csv. */
+static void put_small_csv(fixture *f)
+{
+    crawl_test_put_text(f->st, "raw", "who/who.csv",
+                        WHO_HEADER "2020-01-03,AF,Afghanistan,EMRO,0,0,0.0\n"
+                                   "2020-01-04,AF,Afghanistan,EMRO,1,1,0.5\n");
+}
+
 /* A role without s3:GetObject: the crawl fails, naming role, action and
 ** object; the run is FAILED, the crawler READY, no table is written. */
 static void test_access_denied(void **state)
 {
     fixture *f = *state;
-    put_text(f, "raw", "who/who.csv", WHO_HEADER "2020-01-03,AF,Afghanistan,EMRO,0,0,0.0\n"
-                                      "2020-01-04,AF,Afghanistan,EMRO,1,1,0.5\n");
+    put_small_csv(f);
     put_crawler(f, "denied-crawler", "ListOnlyRole", "s3://raw/who/", NULL);
     tarn_crawl_result res;
     tarn_error err;
@@ -443,7 +406,7 @@ static void test_list_denied(void **state)
     fixture *f = *state;
     tarn_error err = {0};
     assert_int_equal(tarn_bucket_create(f->st, "other", &err), TARN_OK);
-    put_text(f, "other", "x/a.csv", "a,b\n1,2\n3,4\n");
+    crawl_test_put_text(f->st, "other", "x/a.csv", "a,b\n1,2\n3,4\n");
     put_crawler(f, "other-crawler", "CrawlerRole", "s3://other/x/", NULL);
     tarn_crawl_result res;
     assert_int_equal(run(f, "other-crawler", &res, &err), TARN_ERR_ACCESS);
@@ -458,8 +421,7 @@ static void test_list_denied(void **state)
 static void test_role_refused(void **state)
 {
     fixture *f = *state;
-    put_text(f, "raw", "who/who.csv", WHO_HEADER "2020-01-03,AF,Afghanistan,EMRO,0,0,0.0\n"
-                                      "2020-01-04,AF,Afghanistan,EMRO,1,1,0.5\n");
+    put_small_csv(f);
     put_crawler(f, "lambda-crawler", "LambdaRole", "s3://raw/who/", NULL);
     put_crawler(f, "ghost-crawler", "arn:aws:iam::123456789012:role/Ghost", "s3://raw/who/",
                 NULL);
@@ -563,7 +525,7 @@ static int probe_allow(void *ud, const char *action, const char *bucket, const c
 static void test_state_during_run(void **state)
 {
     fixture *f = *state;
-    put_text(f, "raw", "s/a.csv", "a,b\n1,2\n3,4\n");
+    crawl_test_put_text(f->st, "raw", "s/a.csv", "a,b\n1,2\n3,4\n");
     put_crawler(f, "state-crawler", "CrawlerRole", "s3://raw/s/", NULL);
     for (int deny = 0; deny < 2; deny++) {
         tarn_crawler_def d;
