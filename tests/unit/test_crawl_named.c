@@ -498,7 +498,8 @@ static void test_load_round_trip(void **state)
                  "schema_change_policy = '{\"UpdateBehavior\":\"SOMETIMES\"}' WHERE name = "
                  "'full'", NULL, NULL, NULL);
     assert_int_equal(tarn_crawler_load(f->cat, "full", &d, &err), TARN_ERR_INVALID);
-    assert_non_null(strstr(err.msg, "SOMETIMES"));
+    assert_non_null(strstr(err.msg, "crawler 'full'"));
+    assert_non_null(strstr(err.msg, "UpdateBehavior 'SOMETIMES'"));
 }
 
 /* What the state probe saw while the crawl ran. */
@@ -587,6 +588,67 @@ static void test_parallel_classification(void **state)
     }
 }
 
+/* The listings `tarn crawler list` and `tarn crawler runs` print. */
+static void test_listings(void **state)
+{
+    fixture *f = *state;
+    put_small_csv(f);
+    put_crawler(f, "b-denied", "ListOnlyRole", "s3://raw/who/", NULL);
+    put_crawler(f, "a-raw", "CrawlerRole", "s3://raw/who/", "raw_");
+    put_crawler(f, "c-idle", "CrawlerRole", "s3://gold/who/", NULL);
+    tarn_crawl_result res;
+    tarn_error err;
+    assert_int_equal(run(f, "a-raw", &res, &err), TARN_OK);
+    tarn_crawl_result_free(&res);
+    crawl_test_put_text(f->st, "raw", "who/more.csv", WHO_HEADER "2020-01-05,AF,A,EMRO,1,2,0.5\n"
+                                                                 "2020-01-06,AF,A,EMRO,3,4,0.5\n");
+    assert_int_equal(run(f, "a-raw", &res, &err), TARN_OK);
+    tarn_crawl_result_free(&res);
+    assert_int_equal(run(f, "b-denied", &res, &err), TARN_ERR_ACCESS);
+    tarn_crawl_result_free(&res);
+    tarn_crawler_info *cs;
+    size_t n;
+    assert_int_equal(tarn_crawler_list(f->cat, &cs, &n, &err), TARN_OK);
+    assert_int_equal(n, 3);
+    assert_string_equal(cs[0].name, "a-raw");
+    assert_string_equal(cs[0].database, "etl_poc");
+    assert_string_equal(cs[0].role, "CrawlerRole");
+    assert_string_equal(cs[0].table_prefix, "raw_");
+    assert_int_equal(cs[0].npaths, 1);
+    assert_string_equal(cs[0].paths[0], "s3://raw/who/");
+    assert_string_equal(cs[0].state, "READY");
+    assert_true(cs[0].has_last);
+    assert_string_equal(cs[0].last.state, "SUCCEEDED");
+    /* the second run only refreshed the statistics: not a schema update */
+    assert_int_equal(cs[0].last.tables_created + cs[0].last.tables_updated, 0);
+    assert_string_equal(cs[1].name, "b-denied");
+    assert_string_equal(cs[1].last.state, "FAILED");
+    assert_non_null(strstr(cs[1].last.error_message, "AccessDenied"));
+    assert_true(cs[1].last.completed_on >= cs[1].last.started_on);
+    assert_string_equal(cs[2].name, "c-idle");
+    assert_false(cs[2].has_last);
+    tarn_crawler_info_list_free(cs, n);
+    tarn_crawl_run_info *rs;
+    assert_int_equal(tarn_crawl_run_list(f->cat, "a-raw", &rs, &n, &err), TARN_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(rs[0].tables_created, 0); /* newest first */
+    assert_int_equal(rs[1].tables_created, 1);
+    tarn_cat_table t = crawl_test_table(f->cat, "etl_poc", "raw_who");
+    assert_string_equal(crawl_test_param(t.parameters, "recordCount"), "4");
+    assert_string_equal(crawl_test_param(t.parameters, "objectCount"), "2");
+    tarn_cat_table_free(&t);
+    assert_string_equal(rs[1].crawler, "a-raw");
+    assert_true(rs[1].id[0] == 'c' && rs[1].id[1] == 'r');
+    assert_null(rs[1].error_message);
+    assert_non_null(rs[1].log_path);
+    tarn_crawl_run_info_list_free(rs, n);
+    assert_int_equal(tarn_crawl_run_list(f->cat, "c-idle", &rs, &n, &err), TARN_OK);
+    assert_int_equal(n, 0);
+    tarn_crawl_run_info_list_free(rs, n);
+    assert_int_equal(tarn_crawl_run_list(f->cat, "nobody", &rs, &n, &err), TARN_ERR_NOTFOUND);
+    assert_string_equal(err.msg, "EntityNotFoundException: crawler 'nobody' does not exist");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -600,6 +662,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_load_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_during_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parallel_classification, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_listings, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
