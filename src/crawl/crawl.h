@@ -339,9 +339,13 @@ void tarn_crawler_def_free(tarn_crawler_def *d);
 /* Run the stored crawler `name` as Glue would (run_named.c): load it,
 ** load its role (it must exist and trust glue.amazonaws.com, else
 ** TARN_ERR_ACCESS naming the role), and tarn_crawl_run it with every
-** listing and read checked against the role (tarn_iam_s3_allow).
-** workflow_run_id (may be NULL) is recorded on the crawl run. res is
-** initialized by the caller and gets counts and log even on failure. */
+** listing and read checked against the role (tarn_iam_s3_allow): a denial
+** is TARN_ERR_ACCESS naming role, action and resource. A role failure is
+** reported as the crawl's failure, so it too is recorded as a FAILED run
+** and leaves the crawler READY. TARN_ERR_NOTFOUND if there is no such
+** crawler (no run is recorded then). workflow_run_id (may be NULL) is
+** recorded on the crawl run. res is initialized by the caller and gets
+** counts, run id and log even on failure. */
 int tarn_crawler_run_by_name(tarn_store *st, tarn_catalog *cat, const char *name,
                              const char *workflow_run_id, tarn_crawl_result *res,
                              tarn_error *err);
