@@ -15,6 +15,7 @@
 
 #include "test_util.h"
 #include "catalog/catalog.h"
+#include "format/format.h"
 #include "store/store.h"
 
 typedef struct crawl_test_home {
@@ -62,6 +63,27 @@ static inline void crawl_test_put_text(tarn_store *st, const char *bucket, const
 {
     tarn_error err = {0};
     assert_int_equal(tarn_object_put(st, bucket, key, text, strlen(text), &err), TARN_OK);
+}
+
+/* Store batch b (rows of schema s) as bucket/key, a Parquet file made by
+** tarn's writer with its default (snappy) compression. */
+static inline void crawl_test_put_parquet(crawl_test_home *h, const char *bucket, const char *key,
+                                          const tarn_schema *s, const tarn_batch *b)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/tmp.parquet", h->home);
+    tarn_parquet_write_options o;
+    tarn_parquet_write_options_init(&o);
+    assert_int_equal(o.codec, TARN_PARQUET_SNAPPY);
+    o.background = false;
+    o.nthreads = 1;
+    tarn_parquet_writer *w;
+    tarn_error err = {0};
+    assert_int_equal(tarn_parquet_writer_open(&w, path, s, &o, &err), TARN_OK);
+    assert_int_equal(tarn_parquet_writer_write(w, b, &err), TARN_OK);
+    assert_int_equal(tarn_parquet_writer_close(w, NULL, &err), TARN_OK);
+    assert_int_equal(tarn_object_put_file(h->st, bucket, key, path, &err), TARN_OK);
+    remove(path);
 }
 
 /* A parameter of a table or partition ("<none>" if absent). */

@@ -75,15 +75,6 @@ static void put_parquet(fixture *f, const char *bucket, const char *key, int row
     tarn_schema_add(&s, "score", (tarn_type){.id = TARN_TYPE_DOUBLE});
     if (extra)
         tarn_schema_add(&s, "extra", (tarn_type){.id = TARN_TYPE_INT});
-    char path[128];
-    snprintf(path, sizeof path, "%s/tmp.parquet", f->home);
-    tarn_parquet_write_options o;
-    tarn_parquet_write_options_init(&o);
-    o.background = false;
-    o.nthreads = 1;
-    tarn_parquet_writer *w;
-    tarn_error err = {0};
-    assert_int_equal(tarn_parquet_writer_open(&w, path, &s, &o, &err), TARN_OK);
     tarn_batch b;
     tarn_batch_init(&b, &s, rows);
     for (int i = 0; i < rows; i++) {
@@ -95,10 +86,7 @@ static void put_parquet(fixture *f, const char *bucket, const char *key, int row
             tarn_column_append_i32(&b.cols[4], i);
     }
     b.nrows = rows;
-    assert_int_equal(tarn_parquet_writer_write(w, &b, &err), TARN_OK);
-    assert_int_equal(tarn_parquet_writer_close(w, NULL, &err), TARN_OK);
-    assert_int_equal(tarn_object_put_file(f->st, bucket, key, path, &err), TARN_OK);
-    unlink(path);
+    crawl_test_put_parquet(f, bucket, key, &s, &b);
     tarn_batch_free(&b);
     tarn_schema_free(&s);
 }
