@@ -198,10 +198,14 @@ static int run_finish(tarn_catalog *cat, const tarn_crawler_config *cfg, const c
     sqlite3_bind_text(st, 12, id, -1, SQLITE_TRANSIENT);
     s = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (s != SQLITE_DONE)
-        return tarn_catalog_sql_error(cat, s, "recording a crawl", err);
+    int rc = s == SQLITE_DONE ? TARN_OK : tarn_catalog_sql_error(cat, s, "recording a crawl", err);
+    /* the crawler is READY again even if its run could not be recorded */
+    tarn_error e2 = {0};
     const char *p[] = {cfg->name};
-    return exec_text(cat, "UPDATE crawlers SET state = 'READY' WHERE name = ?", p, 1, err);
+    int rc2 = exec_text(cat, "UPDATE crawlers SET state = 'READY' WHERE name = ?", p, 1, &e2);
+    if (!rc && rc2)
+        *err = e2;
+    return rc ? rc : rc2;
 }
 
 static int cmp_strp(const void *a, const void *b)

@@ -339,11 +339,57 @@ void tarn_crawler_def_free(tarn_crawler_def *d);
 /* Run the stored crawler `name` as Glue would (run_named.c): load it,
 ** load its role (it must exist and trust glue.amazonaws.com, else
 ** TARN_ERR_ACCESS naming the role), and tarn_crawl_run it with every
-** listing and read checked against the role (tarn_iam_s3_allow).
-** workflow_run_id (may be NULL) is recorded on the crawl run. res is
-** initialized by the caller and gets counts and log even on failure. */
+** listing and read checked against the role (tarn_iam_s3_allow): a denial
+** is TARN_ERR_ACCESS naming role, action and resource. A role failure is
+** reported as the crawl's failure, so it too is recorded as a FAILED run
+** and leaves the crawler READY. TARN_ERR_NOTFOUND if there is no such
+** crawler (no run is recorded then). workflow_run_id (may be NULL) is
+** recorded on the crawl run. res is initialized by the caller and gets
+** counts, run id and log even on failure. */
 int tarn_crawler_run_by_name(tarn_store *st, tarn_catalog *cat, const char *name,
                              const char *workflow_run_id, tarn_crawl_result *res,
                              tarn_error *err);
+
+/* ---- Crawlers and their runs, for listing (runs.c) ----------------------- */
+
+/* One crawl run as recorded in crawl_runs. */
+typedef struct tarn_crawl_run_info {
+    char id[TARN_CATALOG_ID_MAX];
+    char *crawler;
+    char *state;               /* RUNNING, SUCCEEDED, FAILED, CANCELLED */
+    char *workflow_run_id;     /* NULL if none */
+    int64_t started_on;        /* ms since the epoch */
+    int64_t completed_on;      /* 0 while running */
+    int64_t tables_created, tables_updated, tables_deleted;
+    int64_t partitions_created, partitions_updated, partitions_deleted;
+    char *error_message;       /* NULL if none */
+    char *log_path;            /* NULL if none */
+} tarn_crawl_run_info;
+
+/* One stored crawler with its newest run. */
+typedef struct tarn_crawler_info {
+    char *name;
+    char *role;
+    char *database;
+    char *table_prefix;        /* NULL if none */
+    char **paths;              /* its S3 targets' paths */
+    size_t npaths;
+    char *state;               /* READY, RUNNING, STOPPING */
+    bool has_last;             /* it has run; last is filled */
+    tarn_crawl_run_info last;  /* its newest run */
+} tarn_crawler_info;
+
+/* Every stored crawler in name order with its newest run. *out is owned by
+** the caller (tarn_crawler_info_list_free). */
+int tarn_crawler_list(tarn_catalog *cat, tarn_crawler_info **out, size_t *n, tarn_error *err);
+void tarn_crawler_info_list_free(tarn_crawler_info *l, size_t n);
+
+/* The runs of crawler name, newest first. TARN_ERR_NOTFOUND
+** ("EntityNotFoundException: crawler 'x' does not exist") if there is no
+** such crawler. *out is owned by the caller (tarn_crawl_run_info_list_free). */
+int tarn_crawl_run_list(tarn_catalog *cat, const char *name, tarn_crawl_run_info **out,
+                        size_t *n, tarn_error *err);
+void tarn_crawl_run_info_free(tarn_crawl_run_info *r);
+void tarn_crawl_run_info_list_free(tarn_crawl_run_info *l, size_t n);
 
 #endif

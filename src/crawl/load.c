@@ -156,9 +156,12 @@ static int load_row(sqlite3_stmt *st, tarn_crawler_def *out, load_owned *o, tarn
     out->schedule = col(st, 9) ? tarn_xstrdup(col(st, 9)) : NULL;
     out->state = tarn_xstrdup(col(st, 10) ? col(st, 10) : "READY");
     int rc = load_targets(o, col(st, 4), c, err);
+    if (rc)
+        return rc;
+    rc = load_policies(col(st, 6), col(st, 7), c, err);
     if (!rc)
-        rc = load_policies(col(st, 6), col(st, 7), c, err);
-    if (!rc && (rc = tarn_crawl_configuration_parse(col(st, 8), c, err)))
+        rc = tarn_crawl_configuration_parse(col(st, 8), c, err);
+    if (rc && rc != TARN_ERR_CORRUPT)
         tarn_error_prefix(err, "catalog.db: crawler '%s': ", c->name);
     return rc;
 }

@@ -18,7 +18,11 @@
 
 #include "format/format.h"
 
-#define GZIP_CHUNK (256 * 1024) /* compressed bytes read per store call */
+#define GZIP_CHUNK (32 * 1024)  /* compressed bytes read per store call */
+#define TEXT_CHUNK (64 * 1024)  /* plain bytes read per store call */
+/* Lines that surely hold a header and TARN_CRAWL_SAMPLE_RECORDS records
+** (one more, as the last may be cut short). */
+#define SAMPLE_LINES (TARN_CRAWL_SAMPLE_RECORDS + 2)
 
 /* A sample of text: the bytes, whether the file goes on past them, and how
 ** many stored (possibly compressed) bytes produced them. */
@@ -71,6 +75,15 @@ static int classify_parquet(tarn_store *st, const char *bucket, const char *key,
     return TARN_OK;
 }
 
+/* How many '\n' bytes p[0..n) holds. */
+static size_t count_lines(const char *p, size_t n)
+{
+    size_t k = 0;
+    for (const char *e = p + n; (p = memchr(p, '\n', (size_t)(e - p))); p++)
+        k++;
+    return k;
+}
+
 /* Feed one chunk of compressed bytes through zs into s (room for
 ** TARN_CRAWL_SAMPLE_BYTES). *ended is set when a gzip member ends with no
 ** input left; a new member after it starts over. Returns Z_OK to go on,
@@ -113,14 +126,17 @@ static int gzip_sample(tarn_store *st, const char *bucket, const char *key, int6
     s->data = tarn_xmalloc(TARN_CRAWL_SAMPLE_BYTES + 1);
     int64_t off = 0;
     bool ended = false, damaged = false, full = false;
+    size_t lines = 0;
     int rc = TARN_OK;
-    while (!full && !damaged && off < size) {
+    while (!full && !damaged && off < size && lines < SAMPLE_LINES) {
         char *chunk = NULL;
         size_t cn = 0;
         if ((rc = tarn_object_get(st, bucket, key, off, GZIP_CHUNK, &chunk, &cn, err)))
             break;
         *bytes_read += (int64_t)cn;
+        size_t before = s->len;
         int r = inflate_chunk(&zs, (unsigned char *)chunk, cn, s, &ended);
+        lines += count_lines(s->data + before, s->len - before);
         off += (int64_t)cn;
         s->stored_used = off - (int64_t)zs.avail_in;
         free(chunk);
@@ -136,18 +152,36 @@ static int gzip_sample(tarn_store *st, const char *bucket, const char *key, int6
     return rc;
 }
 
-/* The first TARN_CRAWL_SAMPLE_BYTES of a plain object. */
-static int plain_sample(tarn_store *st, const char *bucket, const char *key, text_sample *s,
-                        int64_t *bytes_read, tarn_error *err)
+/* The start of a plain object: read TEXT_CHUNK bytes at a time until the
+** sample holds SAMPLE_LINES lines (enough for the classifier's 1,000
+** records after a header), the object ends, or it passes
+** TARN_CRAWL_SAMPLE_BYTES (then cut to that). */
+static int plain_sample(tarn_store *st, const char *bucket, const char *key, int64_t size,
+                        text_sample *s, int64_t *bytes_read, tarn_error *err)
 {
-    int rc = tarn_object_get(st, bucket, key, 0, TARN_CRAWL_SAMPLE_BYTES + 1, &s->data, &s->len,
-                             err);
-    if (rc)
-        return rc;
-    *bytes_read += (int64_t)s->len;
-    s->truncated = s->len > TARN_CRAWL_SAMPLE_BYTES;
-    if (s->truncated)
+    s->data = tarn_xmalloc(TARN_CRAWL_SAMPLE_BYTES + 2);
+    size_t lines = 0;
+    bool end = false;
+    while (!end && lines < SAMPLE_LINES && s->len <= TARN_CRAWL_SAMPLE_BYTES) {
+        size_t want = TARN_CRAWL_SAMPLE_BYTES + 1 - s->len;
+        want = want < TEXT_CHUNK ? want : TEXT_CHUNK;
+        char *chunk = NULL;
+        size_t cn = 0;
+        int rc = tarn_object_get(st, bucket, key, (int64_t)s->len, (int64_t)want, &chunk, &cn,
+                                 err);
+        if (rc)
+            return rc;
+        memcpy(s->data + s->len, chunk, cn);
+        free(chunk);
+        lines += count_lines(s->data + s->len, cn);
+        s->len += cn;
+        *bytes_read += (int64_t)cn;
+        end = cn < want || (int64_t)s->len >= size;
+    }
+    s->truncated = !end || s->len > TARN_CRAWL_SAMPLE_BYTES;
+    if (s->len > TARN_CRAWL_SAMPLE_BYTES)
         s->len = TARN_CRAWL_SAMPLE_BYTES;
+    s->data[s->len] = '\0';
     s->stored_used = (int64_t)s->len;
     return TARN_OK;
 }
@@ -205,7 +239,7 @@ int tarn_crawl_classify_object(tarn_store *st, const char *bucket, const char *k
     } else if (hn == 0) {
         snprintf(out->reason, sizeof out->reason, "empty object");
     } else {
-        rc = plain_sample(st, bucket, key, &s, &out->bytes_read, err);
+        rc = plain_sample(st, bucket, key, size, &s, &out->bytes_read, err);
     }
     free(head);
     if (!rc && s.data) {

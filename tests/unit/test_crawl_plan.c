@@ -8,6 +8,7 @@
 ** compression boundaries, TableLevelConfiguration, name clashes, and the
 ** exclusion glob syntax.
 */
+#define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crawl_test_util.h"
 #include "crawl/crawl.h"
 
 #define MAXOBJ 32
@@ -97,17 +99,6 @@ static const char *cols_text(const tarn_cat_column *c, size_t n)
     return out;
 }
 
-/* A parameter of a table or partition. */
-static const char *param(const char *json, const char *key)
-{
-    static char out[256];
-    json_t *o = json_loads(json, 0, NULL);
-    json_t *v = json_object_get(o, key);
-    snprintf(out, sizeof out, "%s", json_is_string(v) ? json_string_value(v) : "<none>");
-    json_decref(o);
-    return out;
-}
-
 static void test_hive_partitions(void **state)
 {
     objset s = {.n = 0};
@@ -130,11 +121,11 @@ static void test_hive_partitions(void **state)
     assert_string_equal(t->partitions[1].values[0], "FR");
     assert_string_equal(t->partitions[2].values[0], "US");
     assert_string_equal(t->partitions[0].location, "s3://gold/who/country=DE/");
-    assert_string_equal(param(t->partitions[2].parameters, "recordCount"), "5");
-    assert_string_equal(param(t->table.parameters, "recordCount"), "10");
-    assert_string_equal(param(t->table.parameters, "objectCount"), "3");
-    assert_string_equal(param(t->table.parameters, "classification"), "parquet");
-    assert_string_equal(param(t->table.parameters, "UPDATED_BY_CRAWLER"), "crawler1");
+    assert_string_equal(crawl_test_param(t->partitions[2].parameters, "recordCount"), "5");
+    assert_string_equal(crawl_test_param(t->table.parameters, "recordCount"), "10");
+    assert_string_equal(crawl_test_param(t->table.parameters, "objectCount"), "3");
+    assert_string_equal(crawl_test_param(t->table.parameters, "classification"), "parquet");
+    assert_string_equal(crawl_test_param(t->table.parameters, "UPDATED_BY_CRAWLER"), "crawler1");
     assert_string_equal(t->table.serde_library,
                         "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe");
     assert_int_equal(t->table.row_count, 10);
@@ -160,9 +151,9 @@ static void test_plain_folders(void **state)
     assert_string_equal(t->partitions[2].values[0], "2021");
     assert_string_equal(t->partitions[2].values[1], "01");
     assert_string_equal(t->partitions[2].location, "s3://raw/logs/2021/01/");
-    assert_string_equal(param(t->table.parameters, "skip.header.line.count"), "1");
-    assert_string_equal(param(t->table.parameters, "delimiter"), ",");
-    assert_string_equal(param(t->table.parameters, "compressionType"), "none");
+    assert_string_equal(crawl_test_param(t->table.parameters, "skip.header.line.count"), "1");
+    assert_string_equal(crawl_test_param(t->table.parameters, "delimiter"), ",");
+    assert_string_equal(crawl_test_param(t->table.parameters, "compressionType"), "none");
     tarn_crawl_layout_free(&l);
     objset_free(&s);
 }
@@ -188,7 +179,7 @@ static void test_dissimilar_siblings_and_combine(void **state)
                         "a:int,b:int,c:int,d:int");
     assert_string_equal(cols_text(t->table.partition_keys, t->table.npartition_keys),
                         "year:string");
-    assert_string_equal(param(t->table.serde_parameters, "paths"), "a,b,c,d");
+    assert_string_equal(crawl_test_param(t->table.serde_parameters, "paths"), "a,b,c,d");
     tarn_crawl_layout_free(&l);
     objset_free(&s);
 }
@@ -258,7 +249,7 @@ static void test_formats_do_not_mix(void **state)
     assert_string_equal(l.tables[0].table.location, "s3://bkt/t/f1.csv");
     assert_string_equal(l.tables[1].table.name, "f2_json");
     assert_string_equal(l.tables[2].table.name, "f3_csv_gz");
-    assert_string_equal(param(l.tables[2].table.parameters, "compressionType"), "gzip");
+    assert_string_equal(crawl_test_param(l.tables[2].table.parameters, "compressionType"), "gzip");
     assert_int_equal(l.objects, 4);
     assert_int_equal(l.objects_unknown, 1);
     tarn_crawl_layout_free(&l);

@@ -24,49 +24,24 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "test_util.h"
+#include "crawl_test_util.h"
 #include "catalog/catalog.h"
 #include "crawl/crawl.h"
 #include "format/format.h"
 #include "store/store.h"
 
-typedef struct fixture {
-    char home[64];
-    tarn_store *st;
-    tarn_catalog *cat;
-} fixture;
+typedef crawl_test_home fixture;
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    snprintf(f->home, sizeof f->home, "/tmp/tarn-crawl-test-XXXXXX");
-    if (!mkdtemp(f->home))
-        return -1;
-    tarn_error err = {0};
-    if (tarn_store_open(&f->st, f->home, &err) || tarn_catalog_open(f->home, &f->cat, &err) ||
-        tarn_catalog_database_create(f->cat, "db", NULL, NULL, NULL, &err) ||
-        tarn_bucket_create(f->st, "gold", &err) || tarn_bucket_create(f->st, "raw", &err)) {
-        fprintf(stderr, "setup: %s\n", err.msg);
-        return -1;
-    }
-    *state = f;
-    return 0;
+    *state = crawl_test_open("db", "gold", "raw", (const char *)NULL);
+    return *state ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    tarn_catalog_close(f->cat);
-    tarn_store_close(f->st);
-    test_rmtree(f->home);
-    free(f);
+    crawl_test_close(*state);
     return 0;
-}
-
-static void put_text(fixture *f, const char *bucket, const char *key, const char *text)
-{
-    tarn_error err = {0};
-    assert_int_equal(tarn_object_put(f->st, bucket, key, text, strlen(text), &err), TARN_OK);
 }
 
 static void put_gzip(fixture *f, const char *bucket, const char *key, const char *text)
@@ -100,15 +75,6 @@ static void put_parquet(fixture *f, const char *bucket, const char *key, int row
     tarn_schema_add(&s, "score", (tarn_type){.id = TARN_TYPE_DOUBLE});
     if (extra)
         tarn_schema_add(&s, "extra", (tarn_type){.id = TARN_TYPE_INT});
-    char path[128];
-    snprintf(path, sizeof path, "%s/tmp.parquet", f->home);
-    tarn_parquet_write_options o;
-    tarn_parquet_write_options_init(&o);
-    o.background = false;
-    o.nthreads = 1;
-    tarn_parquet_writer *w;
-    tarn_error err = {0};
-    assert_int_equal(tarn_parquet_writer_open(&w, path, &s, &o, &err), TARN_OK);
     tarn_batch b;
     tarn_batch_init(&b, &s, rows);
     for (int i = 0; i < rows; i++) {
@@ -120,10 +86,7 @@ static void put_parquet(fixture *f, const char *bucket, const char *key, int row
             tarn_column_append_i32(&b.cols[4], i);
     }
     b.nrows = rows;
-    assert_int_equal(tarn_parquet_writer_write(w, &b, &err), TARN_OK);
-    assert_int_equal(tarn_parquet_writer_close(w, NULL, &err), TARN_OK);
-    assert_int_equal(tarn_object_put_file(f->st, bucket, key, path, &err), TARN_OK);
-    unlink(path);
+    crawl_test_put_parquet(f, bucket, key, &s, &b);
     tarn_batch_free(&b);
     tarn_schema_free(&s);
 }
@@ -159,22 +122,9 @@ static int crawl(fixture *f, const tarn_crawler_config *c, tarn_crawl_result *re
     return rc;
 }
 
-static const char *param(const char *json, const char *key)
-{
-    static char out[256];
-    json_t *o = json_loads(json, 0, NULL);
-    json_t *v = json_object_get(o, key);
-    snprintf(out, sizeof out, "%s", json_is_string(v) ? json_string_value(v) : "<none>");
-    json_decref(o);
-    return out;
-}
-
 static tarn_cat_table get_table(fixture *f, const char *name)
 {
-    tarn_cat_table t;
-    tarn_error err = {0};
-    assert_int_equal(tarn_catalog_table_get(f->cat, "db", name, &t, &err), TARN_OK);
-    return t;
+    return crawl_test_table(f->cat, "db", name);
 }
 
 static bool table_exists(fixture *f, const char *name)
@@ -219,7 +169,7 @@ static void test_parquet_partitions(void **state)
     fixture *f = *state;
     put_parquet(f, "gold", "who/country=FR/part-00000.parquet", 3, false);
     put_parquet(f, "gold", "who/country=DE/part-00000.parquet", 2, false);
-    put_text(f, "gold", "who/_SUCCESS", "");
+    crawl_test_put_text(f->st, "gold", "who/_SUCCESS", "");
     tarn_crawl_target t = {.path = "s3://gold/who/"};
     tarn_crawler_config c = config("gold-crawler", &t, "gold_");
     tarn_crawl_result res;
@@ -237,12 +187,12 @@ static void test_parquet_partitions(void **state)
     assert_string_equal(tb.columns[2].type, "date"); /* Parquet types come from the file */
     assert_string_equal(tb.columns[3].type, "double");
     assert_string_equal(tb.partition_keys[0].name, "country");
-    assert_string_equal(param(tb.parameters, "recordCount"), "5");
-    assert_string_equal(param(tb.parameters, "objectCount"), "2");
-    assert_string_equal(param(tb.parameters, "compressionType"), "none");
-    assert_string_equal(param(tb.parameters, "typeOfData"), "file");
-    assert_string_equal(param(tb.parameters, "UPDATED_BY_CRAWLER"), "gold-crawler");
-    assert_string_equal(param(tb.parameters, "CrawlerSchemaSerializerVersion"), "1.0");
+    assert_string_equal(crawl_test_param(tb.parameters, "recordCount"), "5");
+    assert_string_equal(crawl_test_param(tb.parameters, "objectCount"), "2");
+    assert_string_equal(crawl_test_param(tb.parameters, "compressionType"), "none");
+    assert_string_equal(crawl_test_param(tb.parameters, "typeOfData"), "file");
+    assert_string_equal(crawl_test_param(tb.parameters, "UPDATED_BY_CRAWLER"), "gold-crawler");
+    assert_string_equal(crawl_test_param(tb.parameters, "CrawlerSchemaSerializerVersion"), "1.0");
     assert_string_equal(tb.input_format,
                         "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat");
     assert_int_equal(tb.row_count, 5);
@@ -254,7 +204,7 @@ static void test_parquet_partitions(void **state)
     assert_int_equal(tarn_catalog_partition_get(f->cat, "db", "gold_who", vals, 1, &p, &err),
                      TARN_OK);
     assert_string_equal(p.location, "s3://gold/who/country=FR/");
-    assert_string_equal(param(p.parameters, "recordCount"), "3");
+    assert_string_equal(crawl_test_param(p.parameters, "recordCount"), "3");
     tarn_cat_partition_free(&p);
     /* the run is recorded, its log written */
     assert_string_equal(last_run(f, "gold-crawler", "state"), "SUCCEEDED");
@@ -284,14 +234,14 @@ static void test_gzip_csv(void **state)
     assert_int_equal(crawl(f, &c, &res), TARN_OK);
     tarn_cat_table tb = get_table(f, "raw_who");
     assert_string_equal(tb.classification, "csv");
-    assert_string_equal(param(tb.parameters, "compressionType"), "gzip");
-    assert_string_equal(param(tb.parameters, "skip.header.line.count"), "1");
-    assert_string_equal(param(tb.parameters, "delimiter"), ",");
-    assert_string_equal(param(tb.parameters, "columnsOrdered"), "true");
-    assert_string_equal(param(tb.parameters, "areColumnsQuoted"), "false");
-    assert_string_equal(param(tb.parameters, "recordCount"), "3");
+    assert_string_equal(crawl_test_param(tb.parameters, "compressionType"), "gzip");
+    assert_string_equal(crawl_test_param(tb.parameters, "skip.header.line.count"), "1");
+    assert_string_equal(crawl_test_param(tb.parameters, "delimiter"), ",");
+    assert_string_equal(crawl_test_param(tb.parameters, "columnsOrdered"), "true");
+    assert_string_equal(crawl_test_param(tb.parameters, "areColumnsQuoted"), "false");
+    assert_string_equal(crawl_test_param(tb.parameters, "recordCount"), "3");
     assert_string_equal(tb.serde_library, "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe");
-    assert_string_equal(param(tb.serde_parameters, "field.delim"), ",");
+    assert_string_equal(crawl_test_param(tb.serde_parameters, "field.delim"), ",");
     assert_string_equal(tb.columns[0].name, "date_reported");
     assert_string_equal(tb.columns[0].type, "string"); /* dates stay string in CSV */
     assert_string_equal(tb.columns[2].type, "bigint");
@@ -303,10 +253,11 @@ static void test_gzip_csv(void **state)
 static void test_json_and_exclusions(void **state)
 {
     fixture *f = *state;
-    put_text(f, "raw", "ev/a.json", "{\"id\": 1, \"tags\": [1]}\n{\"id\": 2, \"tags\": []}\n");
-    put_text(f, "raw", "ev/b.tmp", "x,y\n1,2\n3,4\n");
-    put_text(f, "raw", "ev/.hidden.json", "{\"z\": 1}\n");
-    put_text(f, "raw", "ev/notes.bin", "\x01\x02\x03\x00\x04");
+    crawl_test_put_text(f->st, "raw", "ev/a.json",
+                        "{\"id\": 1, \"tags\": [1]}\n{\"id\": 2, \"tags\": []}\n");
+    crawl_test_put_text(f->st, "raw", "ev/b.tmp", "x,y\n1,2\n3,4\n");
+    crawl_test_put_text(f->st, "raw", "ev/.hidden.json", "{\"z\": 1}\n");
+    crawl_test_put_text(f->st, "raw", "ev/notes.bin", "\x01\x02\x03\x00\x04");
     const char *ex[] = {"*.tmp"};
     tarn_crawl_target t = {.path = "s3://raw/ev/", .exclusions = ex, .nexclusions = 1};
     tarn_crawler_config c = config("ev", &t, NULL);
@@ -319,10 +270,10 @@ static void test_json_and_exclusions(void **state)
     tarn_cat_table tb = get_table(f, "ev");
     assert_string_equal(tb.classification, "json");
     assert_string_equal(tb.serde_library, "org.openx.data.jsonserde.JsonSerDe");
-    assert_string_equal(param(tb.serde_parameters, "paths"), "id,tags");
+    assert_string_equal(crawl_test_param(tb.serde_parameters, "paths"), "id,tags");
     assert_string_equal(tb.columns[0].type, "int");
     assert_string_equal(tb.columns[1].type, "string");
-    assert_string_equal(param(tb.parameters, "objectCount"), "1");
+    assert_string_equal(crawl_test_param(tb.parameters, "objectCount"), "1");
     tarn_cat_table_free(&tb);
     tarn_crawl_result_free(&res);
 }
@@ -330,13 +281,13 @@ static void test_json_and_exclusions(void **state)
 static void test_update_vs_log(void **state)
 {
     fixture *f = *state;
-    put_text(f, "raw", "t/f.csv", "a,b\n1,x\n2,y\n");
+    crawl_test_put_text(f->st, "raw", "t/f.csv", "a,b\n1,x\n2,y\n");
     tarn_crawl_target t = {.path = "s3://raw/t/"};
     tarn_crawler_config c = config("c1", &t, NULL);
     tarn_crawl_result res;
     assert_int_equal(crawl(f, &c, &res), TARN_OK);
     tarn_crawl_result_free(&res);
-    put_text(f, "raw", "t/f.csv", "a,b,c\n1,x,1.5\n2,y,2.5\n");
+    crawl_test_put_text(f->st, "raw", "t/f.csv", "a,b,c\n1,x,1.5\n2,y,2.5\n");
     c.update_behavior = TARN_CRAWL_UPDATE_LOG;
     assert_int_equal(crawl(f, &c, &res), TARN_OK);
     assert_int_equal(res.tables_updated, 0);
@@ -364,7 +315,7 @@ static tarn_crawl_result crawl_then_remove(fixture *f, const char *ds, tarn_craw
     char key[64], path[64];
     snprintf(key, sizeof key, "%s/f.csv", ds);
     snprintf(path, sizeof path, "s3://raw/%s/", ds);
-    put_text(f, "raw", key, "a,b\n1,x\n2,y\n");
+    crawl_test_put_text(f->st, "raw", key, "a,b\n1,x\n2,y\n");
     tarn_crawl_target t = {.path = path};
     tarn_crawler_config c = config("c2", &t, NULL);
     tarn_crawl_result res;
@@ -384,14 +335,14 @@ static void test_delete_behaviors(void **state)
     assert_int_equal(res.changes_logged, 1);
     assert_non_null(strstr(res.log.data, "DeleteBehavior LOG"));
     tarn_cat_table tb = get_table(f, "ds1");
-    assert_string_equal(param(tb.parameters, "DEPRECATED_BY_CRAWLER"), "<none>");
+    assert_string_equal(crawl_test_param(tb.parameters, "DEPRECATED_BY_CRAWLER"), "<none>");
     tarn_cat_table_free(&tb);
     tarn_crawl_result_free(&res);
 
     res = crawl_then_remove(f, "ds2", TARN_CRAWL_DEPRECATE_IN_DATABASE);
     assert_int_equal(res.tables_deprecated, 1);
     tb = get_table(f, "ds2");
-    assert_string_not_equal(param(tb.parameters, "DEPRECATED_BY_CRAWLER"), "<none>");
+    assert_string_not_equal(crawl_test_param(tb.parameters, "DEPRECATED_BY_CRAWLER"), "<none>");
     tarn_cat_table_free(&tb);
     tarn_crawl_result_free(&res);
 
@@ -421,7 +372,7 @@ static void test_partition_removed(void **state)
     tarn_cat_partition p;
     tarn_error err = {0};
     assert_int_equal(tarn_catalog_partition_get(f->cat, "db", "p", de, 1, &p, &err), TARN_OK);
-    assert_string_not_equal(param(p.parameters, "DEPRECATED_BY_CRAWLER"), "<none>");
+    assert_string_not_equal(crawl_test_param(p.parameters, "DEPRECATED_BY_CRAWLER"), "<none>");
     tarn_cat_partition_free(&p);
     tarn_crawl_result_free(&res);
     del(f, "gold", "p/country=IT/a.parquet");
@@ -430,7 +381,7 @@ static void test_partition_removed(void **state)
     assert_int_equal(res.partitions_deleted, 2);
     assert_int_equal(partition_count(f, "p"), 1);
     tarn_cat_table tb = get_table(f, "p");
-    assert_string_equal(param(tb.parameters, "recordCount"), "3");
+    assert_string_equal(crawl_test_param(tb.parameters, "recordCount"), "3");
     tarn_cat_table_free(&tb);
     tarn_crawl_result_free(&res);
 }
@@ -481,7 +432,7 @@ static int deny_secret(void *ud, const char *action, const char *bucket, const c
 static void test_access_denied(void **state)
 {
     fixture *f = *state;
-    put_text(f, "raw", "acc/open.csv", "a,b\n1,2\n3,4\n");
+    crawl_test_put_text(f->st, "raw", "acc/open.csv", "a,b\n1,2\n3,4\n");
     tarn_crawl_target t = {.path = "s3://raw/acc/"};
     tarn_crawler_config c = config("c5", &t, NULL);
     int calls = 0;
@@ -491,7 +442,7 @@ static void test_access_denied(void **state)
     assert_int_equal(crawl(f, &c, &res), TARN_OK);
     assert_int_equal(calls, 2); /* ListBucket, then GetObject for the one object */
     tarn_crawl_result_free(&res);
-    put_text(f, "raw", "acc/secret.csv", "a,b\n1,2\n3,4\n");
+    crawl_test_put_text(f->st, "raw", "acc/secret.csv", "a,b\n1,2\n3,4\n");
     tarn_crawl_result_init(&res);
     tarn_error err = {0};
     assert_int_equal(tarn_crawl_run(f->st, f->cat, &c, &res, &err), TARN_ERR_ACCESS);
@@ -518,7 +469,7 @@ static void fake_running(fixture *f, const char *name, long long pid)
 static void test_running_crawler(void **state)
 {
     fixture *f = *state;
-    put_text(f, "raw", "r/f.csv", "a,b\n1,2\n3,4\n");
+    crawl_test_put_text(f->st, "raw", "r/f.csv", "a,b\n1,2\n3,4\n");
     tarn_crawl_target t = {.path = "s3://raw/r/"};
     tarn_crawler_config c = config("c8", &t, NULL);
     tarn_crawl_result res;
@@ -549,7 +500,7 @@ static void test_running_crawler(void **state)
 static void test_missing_database(void **state)
 {
     fixture *f = *state;
-    put_text(f, "raw", "m/f.csv", "a,b\n1,2\n3,4\n");
+    crawl_test_put_text(f->st, "raw", "m/f.csv", "a,b\n1,2\n3,4\n");
     tarn_crawl_target t = {.path = "s3://raw/m/"};
     tarn_crawler_config c = config("c6", &t, NULL);
     c.database = "nodb";
@@ -577,10 +528,12 @@ static void test_large_csv_is_sampled(void **state)
     tarn_crawl_result res;
     assert_int_equal(crawl(f, &c, &res), TARN_OK);
     assert_true(res.bytes_read <= (1 << 20) + 8);
+    /* 1,000 records of ~35 bytes: the crawl stops reading well before 1 MB */
+    assert_true(res.bytes_read < 128 * 1024);
     tarn_cat_table tb = get_table(f, "big");
-    long long est = atoll(param(tb.parameters, "recordCount"));
+    long long est = atoll(crawl_test_param(tb.parameters, "recordCount"));
     assert_true(est > rows * 0.9 && est < rows * 1.1);
-    assert_int_equal(atoll(param(tb.parameters, "sizeKey")), (long long)b.len);
+    assert_int_equal(atoll(crawl_test_param(tb.parameters, "sizeKey")), (long long)b.len);
     tarn_cat_table_free(&tb);
     tarn_crawl_result_free(&res);
     tarn_buf_free(&b);
