@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "jobs/jobs.h"
 #include "query/engine_int.h"
 
 static const qstmt kind_select = {"DML", false, qstmt_select};
@@ -229,7 +230,8 @@ static int partition_spec(const tarn_cat_table *t, const tarn_cat_partition *p, 
         if (k)
             rc = tarn_buf_putc(out, '/');
         if (!rc)
-            rc = tarn_buf_appendf(out, "%s=%s", t->partition_keys[k].name, p->values[k]);
+            rc = tarn_hive_folder(out, t->partition_keys[k].name, p->values[k],
+                                  strlen(p->values[k]));
     }
     return rc;
 }
