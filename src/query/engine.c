@@ -131,6 +131,7 @@ static int run_statement(qrun *r, const qstmt *kind, const char *location,
         return rc;
     }
     r->res = &res;
+    r->output_location = location;
     rc = kind->run(r, err);
     if (!rc && r->cancel && *r->cancel) {
         r->ex->state = TARN_QSTATE_CANCELLED;

@@ -111,6 +111,7 @@ typedef struct qrun {
     tarn_query *q;
     const char *sql;          /* the user's statement */
     const char *database;     /* current database */
+    const char *output_location; /* the workgroup's (or the caller's) */
     tarn_qexec *ex;
     qresult *res;
     tarn_qscan_ctx *ctx;      /* scan state (select, explain, ctas) */
