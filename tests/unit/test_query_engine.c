@@ -24,6 +24,7 @@
 
 #include "test_util.h"
 #include "catalog/catalog.h"
+#include "format/format.h"
 #include "query/query.h"
 #include "store/store.h"
 
@@ -538,6 +539,110 @@ static void test_split(void **state)
     assert_false(tarn_query_incomplete("  -- note", 9));
 }
 
+
+/* The rows of the Parquet object at bucket/key as "v,v,...;" text. */
+static char *parquet_rows(fixture *f, const char *bucket, const char *key)
+{
+    tarn_error err = {0};
+    char *path = NULL;
+    assert_int_equal(tarn_object_local_path(f->st, bucket, key, &path, &err), TARN_OK);
+    tarn_read_options o;
+    tarn_read_options_init(&o);
+    tarn_reader *rd;
+    assert_int_equal(tarn_reader_open(&rd, path, &o, &err), TARN_OK);
+    tarn_batch b;
+    tarn_batch_init(&b, tarn_reader_schema(rd), 1024);
+    tarn_buf out;
+    tarn_buf_init(&out, 0);
+    const tarn_schema *s = tarn_reader_schema(rd);
+    for (int i = 0; i < s->ncols; i++) {
+        char tn[64];
+        tarn_buf_appendf(&out, "%s%s:%s", i ? "," : "", s->fields[i].name,
+                         tarn_type_name(s->fields[i].type, tn, sizeof tn));
+    }
+    tarn_buf_putc(&out, ';');
+    while (tarn_reader_next(rd, &b, &err) == 1) {
+        for (int64_t r = 0; r < b.nrows; r++) {
+            for (int c = 0; c < b.ncols; c++) {
+                char v[128];
+                bool valid = tarn_column_is_valid(&b.cols[c], r);
+                tarn_value_format(&b.cols[c], r, v, sizeof v);
+                tarn_buf_appendf(&out, "%s%s", c ? "," : "", valid ? v : "NULL");
+            }
+            tarn_buf_putc(&out, ';');
+        }
+    }
+    tarn_batch_free(&b);
+    tarn_reader_close(rd);
+    free(path);
+    return out.data;
+}
+
+static void test_ctas_partitioned(void **state)
+{
+    fixture *f = *state;
+    tarn_error err = {0};
+    assert_int_equal(tarn_bucket_create(f->st, "lake", &err), 0);
+    expect_result(f, "CREATE DATABASE lab", NULL, "");
+    tarn_qexec ex;
+    run(f,
+        "CREATE TABLE sales WITH (format = 'PARQUET', external_location = 's3://lake/sales', "
+        "partitioned_by = ARRAY['country']) AS "
+        "SELECT * FROM (SELECT 1 AS id, CAST('12.35' AS TEXT) AS amount, '2024-01-02' AS day, "
+        "'FR' AS country UNION ALL SELECT 2, '7', '2024-02-29', 'a/b' UNION ALL "
+        "SELECT 3, NULL, NULL, 'FR') ORDER BY id",
+        "lab", &ex, &err);
+    if (ex.state != TARN_QSTATE_SUCCEEDED)
+        fail_msg("%s", err.msg);
+    assert_string_equal(ex.statement_type, "DDL");
+    char *txt = object_text(f, ex.output_location);
+    assert_string_equal(txt, "3\n");
+    free(txt);
+    char key[256];
+    snprintf(key, sizeof key, "sales/country=FR/%s_00000.parquet", ex.id);
+    char *rows = parquet_rows(f, "lake", key);
+    assert_string_equal(rows, "id:bigint,amount:string,day:string;1,12.35,2024-01-02;"
+                              "3,NULL,NULL;");
+    free(rows);
+    snprintf(key, sizeof key, "sales/country=a%%2Fb/%s_00000.parquet", ex.id);
+    rows = parquet_rows(f, "lake", key);
+    assert_string_equal(rows, "id:bigint,amount:string,day:string;2,7,2024-02-29;");
+    free(rows);
+    tarn_qexec_free(&ex);
+    tarn_cat_table t;
+    assert_int_equal(tarn_catalog_table_get(f->cat, "lab", "sales", &t, &err), 0);
+    assert_string_equal(t.location, "s3://lake/sales/");
+    assert_string_equal(t.classification, "parquet");
+    assert_int_equal(t.ncolumns, 3);
+    assert_int_equal(t.npartition_keys, 1);
+    assert_string_equal(t.partition_keys[0].name, "country");
+    assert_int_equal(t.row_count, 3);
+    tarn_cat_table_free(&t);
+    expect_result(f, "SHOW PARTITIONS sales", "lab", "country=FR\ncountry=a%2Fb\n");
+    /* Again: the table exists; elsewhere: the location holds objects. */
+    expect_failure(f, "CREATE TABLE sales AS SELECT 1 AS x", "lab",
+                   "TABLE_ALREADY_EXISTS: line 1:14: Table 'awsdatacatalog.lab.sales' already "
+                   "exists");
+    expect_failure(f, "CREATE TABLE s2 WITH (external_location = 's3://lake/sales/') AS SELECT 1 "
+                      "AS x",
+                   "lab",
+                   "HIVE_PATH_ALREADY_EXISTS: line 1:14: Target directory for table 'lab.s2' "
+                   "already exists: s3://lake/sales/");
+    expect_failure(f, "CREATE TABLE s3 WITH (partitioned_by = ARRAY['id']) AS SELECT 1 AS id, "
+                      "2 AS x",
+                   "lab",
+                   "INVALID_TABLE_PROPERTY: line 1:1: Partition keys must be the last columns "
+                   "in the table and in the same order as the table properties: [id]");
+    /* Without external_location: under the output location's tables/<id>/. */
+    run(f, "CREATE TABLE plain AS SELECT 5 AS n, 0.5 AS d", "lab", &ex, &err);
+    assert_int_equal(ex.state, TARN_QSTATE_SUCCEEDED);
+    snprintf(key, sizeof key, "tables/%s/%s_00000.parquet", ex.id, ex.id);
+    rows = parquet_rows(f, "tarn-athena-results", key);
+    assert_string_equal(rows, "n:bigint,d:double;5,0.5;");
+    free(rows);
+    tarn_qexec_free(&ex);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -554,6 +659,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_results_to_fd, setup, teardown),
         cmocka_unit_test_setup_teardown(test_split, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ctas_partitioned, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
