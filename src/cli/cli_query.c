@@ -118,7 +118,7 @@ typedef struct row_printer {
     tarn_grid grid;
     bool grid_open;
     char **names;
-    bool *numeric;
+    bool *numeric;          /* printed bare in JSON (numbers, booleans) */
     size_t ncols;
 } row_printer;
 
@@ -139,14 +139,14 @@ static int print_columns(void *ud, size_t n, const char *const *names, const cha
     p->numeric = tarn_xcalloc(n + 1, sizeof *p->numeric);
     for (size_t i = 0; i < n; i++) {
         p->names[i] = tarn_xstrdup(names[i]);
-        p->numeric[i] = numeric_type(types[i]);
+        p->numeric[i] = numeric_type(types[i]) || !strcmp(types[i], "boolean");
     }
     if (p->s->table) {
         tarn_grid_init(&p->grid, (int)n, p->s->cli->tty);
         p->grid_open = true;
         for (size_t i = 0; i < n; i++) {
             tarn_grid_add_str(&p->grid, names[i]);
-            p->grid.right[i] = p->numeric[i];
+            p->grid.right[i] = numeric_type(types[i]);
         }
     } else if (!p->s->json && n > 0) {
         for (size_t i = 0; i < n; i++) {
@@ -183,8 +183,7 @@ static void json_row(row_printer *p, const char *const *vals, const size_t *lens
         fputc(':', stdout);
         if (!vals[i]) {
             fputs("null", stdout);
-        } else if (p->numeric[i] || (lens[i] == 4 && !strncmp(vals[i], "true", 4)) ||
-                   (lens[i] == 5 && !strncmp(vals[i], "false", 5))) {
+        } else if (p->numeric[i]) {
             fwrite(vals[i], 1, lens[i], stdout);
         } else {
             char *s = tarn_xstrndup(vals[i], lens[i]);
@@ -519,7 +518,10 @@ static int do_history(query_session *s, void *arg)
             tarn_grid_add_str(&g, es[i].workgroup);
             tarn_grid_add_str(&g, sub);
             tarn_grid_add_int(&g, es[i].execution_ms);
-            tarn_grid_add_int(&g, es[i].rows_returned);
+            if (es[i].rows_returned >= 0)
+                tarn_grid_add_int(&g, es[i].rows_returned);
+            else
+                tarn_grid_add_str(&g, NULL);
             tarn_grid_add_str(&g, es[i].query);
         }
         tarn_grid_print(&g, 1);

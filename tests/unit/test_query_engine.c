@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #include "test_util.h"
+#include <sqlite3.h>
+
 #include "catalog/catalog.h"
 #include "format/format.h"
 #include "query/query.h"
@@ -643,6 +645,161 @@ static void test_ctas_partitioned(void **state)
     tarn_qexec_free(&ex);
 }
 
+
+/* ---- typed_values: an eponymous virtual table registered on every new
+** SQLite connection, with the declared types the scan gives its columns,
+** so that typed results and CTAS conversions are tested without the scan. */
+
+typedef struct tv_cursor {
+    sqlite3_vtab_cursor base;
+    int row;
+} tv_cursor;
+
+static int tv_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                      sqlite3_vtab **out, char **err)
+{
+    (void)aux, (void)argc, (void)argv, (void)err;
+    int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(d date, ts timestamp, dec decimal(10,2), "
+                                      "b boolean, i int, s string)");
+    *out = rc == SQLITE_OK ? sqlite3_malloc(sizeof **out) : NULL;
+    if (*out)
+        memset(*out, 0, sizeof **out);
+    return rc;
+}
+
+static int tv_disconnect(sqlite3_vtab *v)
+{
+    sqlite3_free(v);
+    return SQLITE_OK;
+}
+
+static int tv_best_index(sqlite3_vtab *v, sqlite3_index_info *info)
+{
+    (void)v;
+    info->estimatedCost = 2;
+    return SQLITE_OK;
+}
+
+static int tv_open(sqlite3_vtab *v, sqlite3_vtab_cursor **out)
+{
+    (void)v;
+    tv_cursor *c = sqlite3_malloc(sizeof *c);
+    memset(c, 0, sizeof *c);
+    *out = &c->base;
+    return SQLITE_OK;
+}
+
+static int tv_close(sqlite3_vtab_cursor *c)
+{
+    sqlite3_free(c);
+    return SQLITE_OK;
+}
+
+static int tv_filter(sqlite3_vtab_cursor *c, int idx, const char *s, int argc, sqlite3_value **v)
+{
+    (void)idx, (void)s, (void)argc, (void)v;
+    ((tv_cursor *)c)->row = 0;
+    return SQLITE_OK;
+}
+
+static int tv_next(sqlite3_vtab_cursor *c)
+{
+    ((tv_cursor *)c)->row++;
+    return SQLITE_OK;
+}
+
+static int tv_eof(sqlite3_vtab_cursor *c)
+{
+    return ((tv_cursor *)c)->row >= 2;
+}
+
+static int tv_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
+{
+    int row = ((tv_cursor *)cur)->row;
+    if (col == 3)
+        sqlite3_result_int(ctx, row == 0);
+    else if (col == 4)
+        sqlite3_result_int(ctx, row == 0 ? 7 : -3);
+    else if (row == 1)
+        sqlite3_result_null(ctx);
+    else if (col == 0)
+        sqlite3_result_text(ctx, "2024-02-29", -1, SQLITE_STATIC);
+    else if (col == 1)
+        sqlite3_result_text(ctx, "2024-02-29 13:45:01.500000", -1, SQLITE_STATIC);
+    else if (col == 2)
+        sqlite3_result_double(ctx, 12.345);
+    else
+        sqlite3_result_text(ctx, "a", -1, SQLITE_STATIC);
+    return SQLITE_OK;
+}
+
+static int tv_rowid(sqlite3_vtab_cursor *c, sqlite3_int64 *id)
+{
+    *id = ((tv_cursor *)c)->row;
+    return SQLITE_OK;
+}
+
+static const sqlite3_module tv_module = {
+    .xConnect = tv_connect, .xBestIndex = tv_best_index, .xDisconnect = tv_disconnect,
+    .xOpen = tv_open, .xClose = tv_close, .xFilter = tv_filter, .xNext = tv_next,
+    .xEof = tv_eof, .xColumn = tv_column, .xRowid = tv_rowid};
+
+static int tv_init(sqlite3 *db, char **err, const void *api)
+{
+    (void)err, (void)api;
+    return sqlite3_create_module(db, "typed_values", &tv_module, NULL);
+}
+
+static void test_typed_columns(void **state)
+{
+    fixture *f = *state;
+    sqlite3_auto_extension((void (*)(void))tv_init);
+    tarn_qexec ex;
+    tarn_error err = {0};
+    run(f, "SELECT * FROM typed_values", NULL, &ex, &err);
+    if (ex.state != TARN_QSTATE_SUCCEEDED)
+        fail_msg("%s", err.msg);
+    char *csv = object_text(f, ex.output_location);
+    assert_string_equal(csv, "\"d\",\"ts\",\"dec\",\"b\",\"i\",\"s\"\n"
+                             "\"2024-02-29\",\"2024-02-29 13:45:01.500000\",\"12.345\",\"true\","
+                             "\"7\",\"a\"\n"
+                             ",,,\"false\",\"-3\",\n");
+    free(csv);
+    char *meta_uri = NULL;
+    assert_true(asprintf(&meta_uri, "%s.metadata", ex.output_location) > 0);
+    char *meta = object_text(f, meta_uri);
+    assert_string_equal(meta, "{\"statement_type\":\"DML\",\"row_count\":2,\"columns\":["
+                              "{\"name\":\"d\",\"type\":\"date\"},"
+                              "{\"name\":\"ts\",\"type\":\"timestamp\"},"
+                              "{\"name\":\"dec\",\"type\":\"decimal(10,2)\"},"
+                              "{\"name\":\"b\",\"type\":\"boolean\"},"
+                              "{\"name\":\"i\",\"type\":\"integer\"},"
+                              "{\"name\":\"s\",\"type\":\"varchar\"}]}");
+    free(meta);
+    free(meta_uri);
+    tarn_qexec_free(&ex);
+    /* CTAS keeps the declared types in Parquet and in the catalog. */
+    assert_int_equal(tarn_bucket_create(f->st, "lake", &err), 0);
+    assert_int_equal(tarn_catalog_database_create(f->cat, "default", NULL, NULL, NULL, &err), 0);
+    run(f, "CREATE TABLE typed WITH (external_location = 's3://lake/typed/') AS "
+           "SELECT * FROM typed_values",
+        NULL, &ex, &err);
+    if (ex.state != TARN_QSTATE_SUCCEEDED)
+        fail_msg("%s", err.msg);
+    char key[128];
+    snprintf(key, sizeof key, "typed/%s_00000.parquet", ex.id);
+    char *rows = parquet_rows(f, "lake", key);
+    assert_string_equal(rows, "d:date,ts:timestamp,dec:decimal(10,2),b:boolean,i:int,s:string;"
+                              "2024-02-29,2024-02-29 13:45:01.500000,12.35,true,7,a;"
+                              "NULL,NULL,NULL,false,-3,NULL;");
+    free(rows);
+    tarn_qexec_free(&ex);
+    expect_result(f, "DESCRIBE typed", NULL,
+                  "d\tdate\t\nts\ttimestamp\t\ndec\tdecimal(10,2)\t\nb\tboolean\t\n"
+                  "i\tint\t\ns\tstring\t\n");
+    sqlite3_reset_auto_extension();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -660,6 +817,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_results_to_fd, setup, teardown),
         cmocka_unit_test_setup_teardown(test_split, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ctas_partitioned, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_typed_columns, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
