@@ -52,6 +52,7 @@ typedef struct ctas {
     tarn_schema data;          /* the data columns (without partition keys) */
     char **part_types;         /* catalog types of the partition keys */
     int ncols;                 /* columns of the SELECT */
+    const char *select;        /* its text */
     ctas_part *parts;
     size_t nparts;
     int64_t rows;
@@ -183,7 +184,9 @@ static int ctas_schema(ctas *c, sqlite3_stmt *st, bool have_row, tarn_error *err
         if (rc)
             return rc;
         char name[TARN_CATALOG_NAME_MAX + 1];
-        snprintf(name, sizeof name, "%s", sqlite3_column_name(st, i));
+        char auto_name[16];
+        snprintf(name, sizeof name, "%s", qsql_column_name(st, i, c->select, auto_name,
+                                                          sizeof auto_name));
         for (char *p = name; *p; p++)
             *p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
         if (i < ndata) {
@@ -579,6 +582,7 @@ static int ctas_write(ctas *c, const char *text, tarn_error *err)
     int rc = qsql_open(r, text, &db, err);
     if (rc)
         return rc;
+    c->select = text;
     sqlite3_stmt *st = NULL;
     tarn_qtext qt = {0};
     rc = qsql_prepare(r, db, text, &st, &qt, err);

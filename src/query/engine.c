@@ -154,6 +154,46 @@ static int run_statement(qrun *r, const qstmt *kind, const char *location,
     return rc;
 }
 
+/* Run an execution recorded as QUEUED in workgroup wg to its end state and
+** record it; TARN_OK once the end is recorded (err then holds a failure's
+** reason), else the catalog's error. */
+static int execute_recorded(tarn_query *q, const tarn_qworkgroup *wg,
+                            const tarn_query_options *o, const qstmt *kind,
+                            const tarn_query_sink *sink, tarn_qexec *ex, tarn_error *err)
+{
+    tarn_error why = {0};
+    tarn_qscan_ctx ctx = {.store = q->store, .cat = q->cat, .bytes_cutoff = wg->bytes_cutoff,
+                          .cancel = o->cancel};
+    tarn_buf_init(&ctx.explain_log, 1 << 20);
+    qrun r = {.q = q, .sql = ex->query, .database = ex->database, .ex = ex, .ctx = &ctx,
+              .cancel = o->cancel, .err = &why, .category = TARN_QERR_USER,
+              .type = TARN_QERRTYPE_USER};
+    int64_t started = 0;
+    const char *location = NULL;
+    int rc = wg->enabled ? output_location(q, wg, o, &location, &why)
+                         : tarn_error_set(&why, TARN_ERR_ACCESS,
+                                          "INVALID_REQUEST: WorkGroup %s is disabled", wg->name);
+    if (!rc) {
+        ex->state = TARN_QSTATE_RUNNING;
+        started = tarn_catalog_now_ms();
+        rc = qexec_update(q->cat, ex, err);
+        if (rc) {
+            tarn_buf_free(&ctx.explain_log);
+            return rc;
+        }
+        rc = run_statement(&r, kind, location, sink, &why);
+    }
+    ex->bytes_scanned = ctx.bytes_scanned;
+    tarn_buf_free(&ctx.explain_log);
+    tarn_qstate end = rc == 0 ? TARN_QSTATE_SUCCEEDED
+                      : ex->state == TARN_QSTATE_CANCELLED ? TARN_QSTATE_CANCELLED
+                                                           : TARN_QSTATE_FAILED;
+    int frc = exec_end(q, ex, end, &why, r.category, r.type, started, err);
+    if (rc && !frc)
+        *err = why;
+    return frc;
+}
+
 int tarn_query_execute(tarn_query *q, const char *sql, const tarn_query_options *o,
                        const tarn_query_sink *sink, tarn_qexec *ex, tarn_error *err)
 {
@@ -162,6 +202,7 @@ int tarn_query_execute(tarn_query *q, const char *sql, const tarn_query_options 
         tarn_query_options_init(&defaults);
         o = &defaults;
     }
+    memset(ex, 0, sizeof *ex);
     tarn_qworkgroup wg;
     int rc = tarn_query_workgroup_get(q, o->workgroup ? o->workgroup : TARN_QUERY_PRIMARY, &wg,
                                       err);
@@ -169,45 +210,10 @@ int tarn_query_execute(tarn_query *q, const char *sql, const tarn_query_options 
         return rc;
     const qstmt *kind = qstmt_classify(sql);
     rc = exec_begin(q, sql, o, kind, ex, err);
-    if (rc) {
-        tarn_qworkgroup_free(&wg);
-        tarn_qexec_free(ex);
-        return rc;
-    }
-    tarn_error why = {0};
-    tarn_qscan_ctx ctx = {.store = q->store, .cat = q->cat, .bytes_cutoff = wg.bytes_cutoff,
-                          .cancel = o->cancel};
-    tarn_buf_init(&ctx.explain_log, 1 << 20);
-    qrun r = {.q = q, .sql = ex->query, .database = ex->database, .ex = ex, .ctx = &ctx,
-              .cancel = o->cancel, .err = &why, .category = TARN_QERR_USER,
-              .type = TARN_QERRTYPE_USER};
-    int64_t started = 0;
-    const char *location = NULL;
-    if (!wg.enabled)
-        rc = tarn_error_set(&why, TARN_ERR_ACCESS, "INVALID_REQUEST: WorkGroup %s is disabled",
-                            wg.name);
-    else
-        rc = output_location(q, &wg, o, &location, &why);
-    if (!rc) {
-        ex->state = TARN_QSTATE_RUNNING;
-        started = tarn_catalog_now_ms();
-        rc = qexec_update(q->cat, ex, err);
-        if (rc)
-            goto done;
-        rc = run_statement(&r, kind, location, sink, &why);
-    }
-    ex->bytes_scanned = ctx.bytes_scanned;
-    tarn_qstate end = rc == 0 ? TARN_QSTATE_SUCCEEDED
-                      : ex->state == TARN_QSTATE_CANCELLED ? TARN_QSTATE_CANCELLED
-                                                           : TARN_QSTATE_FAILED;
-    int frc = exec_end(q, ex, end, &why, r.category, r.type, started, err);
-    if (rc && !frc)
-        *err = why;
-    rc = frc;
-done:
-    tarn_buf_free(&ctx.explain_log);
-    tarn_qworkgroup_free(&wg);
+    if (!rc)
+        rc = execute_recorded(q, &wg, o, kind, sink, ex, err);
     if (rc)
         tarn_qexec_free(ex);
+    tarn_qworkgroup_free(&wg);
     return rc;
 }

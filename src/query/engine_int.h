@@ -167,6 +167,11 @@ int qsql_prepare(qrun *r, sqlite3 *db, const char *sql, sqlite3_stmt **st, tarn_
 ** cutoff and cancel it returns TARN_ERR_LIMIT and sets r->ex->state. */
 int qsql_step_error(qrun *r, sqlite3 *db, const tarn_qtext *qt, const char *user_sql,
                     tarn_error *err);
+/* Column i's name as Athena gives it: the alias or column name, and
+** "_col<i>" for an expression without an alias (a name that is neither a
+** plain identifier, nor a table column, nor quoted in sql, st's text).
+** buf (n >= 16) may hold it. */
+const char *qsql_column_name(sqlite3_stmt *st, int i, const char *sql, char *buf, size_t n);
 /* A column's value as text (NULL for SQL NULL); *n its length. */
 const char *qsql_text(sqlite3_stmt *st, int i, size_t *n);
 /* A view's stored SQL (caller frees), NULL if t is not a view. */

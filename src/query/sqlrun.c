@@ -9,7 +9,9 @@
 ** the dialect before SQLite parses it; SQLite's errors come back in
 ** Athena's words (tarn_qerror_from_sqlite).
 */
+#include <ctype.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 
 #include "query/engine_int.h"
@@ -285,6 +287,36 @@ const char *qsql_text(sqlite3_stmt *st, int i, size_t *n)
     return s ? s : "";
 }
 
+/* True if sql has the quoted identifier "name" (or `name`). */
+static bool quoted_in(const char *sql, const char *name)
+{
+    qlex lx;
+    qlex_init(&lx, sql, strlen(sql));
+    bool hit = false;
+    for (qtok t = qlex_next(&lx); t.kind != QT_END && !hit; t = qlex_next(&lx)) {
+        if (t.kind != QT_QIDENT)
+            continue;
+        char *v = qtok_name(&lx, t);
+        hit = strcasecmp(v, name) == 0;
+        free(v);
+    }
+    return hit;
+}
+
+const char *qsql_column_name(sqlite3_stmt *st, int i, const char *sql, char *buf, size_t n)
+{
+    const char *name = sqlite3_column_name(st, i);
+    if (!name)
+        name = "";
+    bool ident = isalpha((unsigned char)name[0]) || name[0] == '_';
+    for (const char *p = name; ident && *p; p++)
+        ident = isalnum((unsigned char)*p) || *p == '_';
+    if (ident || sqlite3_column_origin_name(st, i) || quoted_in(sql, name))
+        return name;
+    snprintf(buf, n, "_col%d", i);
+    return buf;
+}
+
 /* The Athena type of column i: its declared type, else from the value. */
 static const char *column_type(sqlite3_stmt *st, int i, bool have_row)
 {
@@ -300,18 +332,21 @@ static const char *column_type(sqlite3_stmt *st, int i, bool have_row)
 }
 
 /* Declare st's columns to the result (types from row when have_row). */
-static int declare_columns(qrun *r, sqlite3_stmt *st, bool have_row, tarn_error *err)
+static int declare_columns(qrun *r, sqlite3_stmt *st, const char *sql, bool have_row,
+                           tarn_error *err)
 {
     int n = sqlite3_column_count(st);
     const char **names = tarn_xcalloc((size_t)n + 1, sizeof *names);
     const char **types = tarn_xcalloc((size_t)n + 1, sizeof *types);
+    char *bufs = tarn_xcalloc((size_t)n + 1, 16);
     for (int i = 0; i < n; i++) {
-        names[i] = sqlite3_column_name(st, i);
+        names[i] = qsql_column_name(st, i, sql, bufs + 16 * i, 16);
         types[i] = column_type(st, i, have_row);
     }
     int rc = qresult_columns(r->res, (size_t)n, names, types, err);
     free(names);
     free(types);
+    free(bufs);
     return rc;
 }
 
@@ -325,7 +360,7 @@ static int rows_to_result(qrun *r, sqlite3 *db, sqlite3_stmt *st, const tarn_qte
     int rc = TARN_OK, src;
     while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
         if (!r->res->columns_sent)
-            rc = declare_columns(r, st, true, err);
+            rc = declare_columns(r, st, user_sql, true, err);
         for (size_t i = 0; i < n && !rc; i++)
             vals[i] = qsql_text(st, (int)i, &lens[i]);
         if (!rc)
@@ -334,7 +369,7 @@ static int rows_to_result(qrun *r, sqlite3 *db, sqlite3_stmt *st, const tarn_qte
     if (!rc && src != SQLITE_DONE)
         rc = qsql_step_error(r, db, qt, user_sql, err);
     if (!rc && !r->res->columns_sent)
-        rc = declare_columns(r, st, false, err);
+        rc = declare_columns(r, st, user_sql, false, err);
     free(vals);
     free(lens);
     return rc;

@@ -183,7 +183,9 @@ static int view_columns(qrun *r, const char *text, tarn_cat_table *v, tarn_error
         v->ncolumns = (size_t)n;
         for (int i = 0; i < n; i++) {
             const char *decl = sqlite3_column_decltype(st, i);
-            v->columns[i].name = tarn_xstrdup(sqlite3_column_name(st, i));
+            char auto_name[16];
+            v->columns[i].name = tarn_xstrdup(qsql_column_name(st, i, text, auto_name,
+                                                                 sizeof auto_name));
             v->columns[i].type = tarn_xstrdup(decl ? decl : "string");
         }
     }

@@ -48,6 +48,7 @@ t "get ID shows every field" eval 'run 0 query get "$ID" && has "state:         
 t "get --json" eval 'run 0 query get "$ID" --json && has "\"State\":\"SUCCEEDED\"" && has "\"RowsReturned\":1" && has "\"QueryExecutionId\":\"$ID\""'
 t "--format json gives JSON lines" eval 'run 0 query --format json "SELECT 1 AS n, '"'"'a'"'"' AS s, NULL AS z" && same out "{\"n\":1,\"s\":\"a\",\"z\":null}\n"'
 t "--format table with figures on stderr" eval 'run 0 query --format table "SELECT 42 AS answer" && has answer && has 42 && has "1 row in" err && has "0 B scanned" err && has "result: s3://tarn-athena-results/" err'
+t "an expression without alias is _col0" eval 'run 0 query "SELECT 1" && same out "\"_col0\"\n\"1\"\n"'
 t "empty string and embedded newline quoted" eval 'run 0 query "SELECT '"''"' AS e, '"'"'l1'"'"' || char(10) || '"'"'l2'"'"' AS nl" && same out "\"e\",\"nl\"\n\"\",\"l1\nl2\"\n"'
 
 # ---- statements from stdin ----

@@ -203,6 +203,13 @@ static void test_zero_rows_header_only(void **state)
     expect_result(*state, "SELECT 1 AS a, 'b' AS b WHERE 1 = 0", NULL, "\"a\",\"b\"\n");
 }
 
+/* Expressions without an alias are named _col<i>, as Athena names them. */
+static void test_unaliased_columns(void **state)
+{
+    expect_result(*state, "SELECT count(*), 1 + 1 AS two, 3, 4 AS `my col` FROM (SELECT 1)",
+                  NULL, "\"_col0\",\"two\",\"_col2\",\"my col\"\n\"1\",\"2\",\"3\",\"4\"\n");
+}
+
 /* A sink that collects what the engine hands it. */
 typedef struct collect {
     size_t ncols, rows;
@@ -805,6 +812,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_select_csv_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zero_rows_header_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unaliased_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sink_sees_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_show_databases_and_tables, setup, teardown),
         cmocka_unit_test_setup_teardown(test_describe, setup, teardown),
