@@ -2,11 +2,16 @@
 ** workgroup.c: Athena workgroups as rows of the catalog's workgroups table
 ** (schema.c): read, list, create or replace, and the default workgroup
 ** "primary", created on first use with TARN_QUERY_DEFAULT_OUTPUT as its
-** output location. `tarn stack deploy` writes the rows of
+** output location. A setting whose column is NULL is read from the
+** configuration column's WorkGroupConfiguration JSON when it is there
+** (ResultConfiguration.OutputLocation, BytesScannedCutoffPerQuery,
+** EnforceWorkGroupConfiguration). `tarn stack deploy` writes the rows of
 ** AWS::Athena::WorkGroup resources with the same columns.
 */
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "query/engine_int.h"
 
@@ -29,12 +34,29 @@ void tarn_qworkgroup_list_free(tarn_qworkgroup *ws, size_t n)
 
 #define WG_SELECT                                                                           \
     "SELECT name, description, state, output_location, bytes_scanned_cutoff, "             \
-    "enforce_config, create_time FROM workgroups "
+    "enforce_config, create_time, configuration FROM workgroups "
 
 static char *dup_col(sqlite3_stmt *st, int i)
 {
     const unsigned char *s = sqlite3_column_text(st, i);
     return s ? tarn_xstrdup((const char *)s) : NULL;
+}
+
+/* Settings the columns leave NULL, from the configuration JSON
+** (WorkGroupConfiguration as a template declares it). */
+static void wg_from_configuration(const char *text, tarn_qworkgroup *w)
+{
+    json_t *c = text ? json_loads(text, 0, NULL) : NULL;
+    const char *out = json_string_value(
+        json_object_get(json_object_get(c, "ResultConfiguration"), "OutputLocation"));
+    if (!w->output_location && out)
+        w->output_location = tarn_xstrdup(out);
+    json_t *cutoff = json_object_get(c, "BytesScannedCutoffPerQuery");
+    if (w->bytes_cutoff <= 0 && json_is_integer(cutoff))
+        w->bytes_cutoff = json_integer_value(cutoff);
+    if (json_is_true(json_object_get(c, "EnforceWorkGroupConfiguration")))
+        w->enforce = true;
+    json_decref(c);
 }
 
 static void wg_from_row(sqlite3_stmt *st, tarn_qworkgroup *w)
@@ -47,6 +69,7 @@ static void wg_from_row(sqlite3_stmt *st, tarn_qworkgroup *w)
     w->bytes_cutoff = sqlite3_column_int64(st, 4);
     w->enforce = sqlite3_column_int64(st, 5) != 0;
     w->create_time = sqlite3_column_int64(st, 6);
+    wg_from_configuration((const char *)sqlite3_column_text(st, 7), w);
 }
 
 /* Read name into *out; TARN_ERR_NOTFOUND when absent (err untouched). */

@@ -442,7 +442,24 @@ static void test_workgroups(void **state)
     assert_string_equal(ws[0].name, "analysts");
     assert_string_equal(ws[1].name, "primary");
     assert_string_equal(ws[1].output_location, "s3://tarn-athena-results/");
+    assert_true(ws[1].enabled);
+    assert_int_equal(ws[1].bytes_cutoff, 0);
     tarn_qworkgroup_list_free(ws, n);
+    /* A workgroup row written with only its configuration JSON. */
+    sqlite3 *db = tarn_catalog_db(f->cat);
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO workgroups (name, configuration, create_time) "
+                                  "VALUES ('fromjson', '{\"ResultConfiguration\":{\"OutputLocation\":"
+                                  "\"s3://results/json/\"},\"BytesScannedCutoffPerQuery\":"
+                                  "20000000,\"EnforceWorkGroupConfiguration\":true}', 1)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    tarn_qworkgroup j;
+    assert_int_equal(tarn_query_workgroup_get(f->q, "fromjson", &j, &err), 0);
+    assert_string_equal(j.output_location, "s3://results/json/");
+    assert_int_equal(j.bytes_cutoff, 20000000);
+    assert_true(j.enforce && j.enabled);
+    tarn_qworkgroup_free(&j);
     /* History: newest first, filtered by workgroup. */
     tarn_qexec *hs;
     assert_int_equal(tarn_query_history(f->q, "analysts", 0, &hs, &n, &err), 0);
