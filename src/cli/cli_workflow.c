@@ -604,7 +604,7 @@ static int verb_scheduler(tarn_cli *cli, const wf_args *a)
         return rc;
     tarn_cli_home_close(&h);
     install_signals();
-    tarn_flow_sched_opts o = {cli->home, a->once_at_ms, &stop_flag, sched_log, NULL};
+    tarn_flow_sched_opts o = {cli->home, a->once_at_ms, &stop_flag, sched_log, NULL, NULL};
     tarn_error err = {0};
     if (tarn_flow_scheduler(&o, &err))
         return tarn_cli_fail(&err);

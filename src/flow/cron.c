@@ -135,23 +135,27 @@ static int special(cparse *c, tarn_flow_cron *cr, int f, const char *s, const ch
     if (f == F_DOM && n >= 2 && *last == 'W') {
         const char *p = s;
         int d;
-        if (value(c, f, &p, &d) || p != last)
-            return -bad(c, f, s, "expected NW: a day number followed by W");
+        int rc = value(c, f, &p, &d);
+        if (rc || p != last)
+            return rc ? -rc : -bad(c, f, s, "expected NW: a day number followed by W");
         return cr->dom_weekday = d, 1;
     }
     if (f == F_DOW && n >= 2 && *last == 'L') {
         const char *p = s;
         int d;
-        if (value(c, f, &p, &d) || p != last)
-            return -bad(c, f, s, "expected NL: a day of the week followed by L");
+        int rc = value(c, f, &p, &d);
+        if (rc || p != last)
+            return rc ? -rc : -bad(c, f, s, "expected NL: a day of the week followed by L");
         return cr->dow_last = d, 1;
     }
     const char *hash = memchr(s, '#', n);
     if (f == F_DOW && hash) {
         const char *p = s;
         int d;
-        if (value(c, f, &p, &d) || p != hash || end - hash != 2 || hash[1] < '1' ||
-            hash[1] > '5')
+        int rc = value(c, f, &p, &d);
+        if (rc)
+            return -rc;
+        if (p != hash || end - hash != 2 || hash[1] < '1' || hash[1] > '5')
             return -bad(c, f, s, "expected N#k: a day of the week, '#', and 1 to 5");
         cr->dow_nth_day = d;
         cr->dow_nth = hash[1] - '0';

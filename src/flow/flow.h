@@ -286,6 +286,8 @@ typedef struct tarn_flow_sched_opts {
     volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM: stop and return */
     void (*log)(void *ud, const char *line); /* one line per event */
     void *log_ud;
+    const tarn_flow_executor *executor; /* NULL = the real one (tests pass a
+                                   fake; it runs in the forked child) */
 } tarn_flow_sched_opts;
 
 /* Run the scheduler in the foreground: every ACTIVATED (or

@@ -151,10 +151,13 @@ static int fire_here(const tarn_flow_sched_opts *o, const sched_trigger *t, tarn
     tarn_flow_real real;
     tarn_flow_executor x;
     tarn_flow_real_init(&real, o->home, st, cat, &x);
+    if (o->executor)
+        x = *o->executor;
     if (t->workflow) {
         tarn_flow_run_opts ro = {0};
         ro.start_trigger = t->name;
         ro.stop = &child_stop;
+        ro.poll_ms = 50;
         char id[TARN_CATALOG_ID_MAX];
         int rc = tarn_flow_run(cat, t->workflow, &ro, &x, id, err);
         tarn_flow_run_info r;

@@ -774,6 +774,66 @@ static void test_progress_text(void **state)
     tarn_flow_run_info_free(&r);
 }
 
+static void collect_log(void *ud, const char *line)
+{
+    tarn_buf_appendf(ud, "%s\n", line);
+}
+
+static int64_t runs_of(fixture *fx, const char *wf)
+{
+    tarn_flow_run_info *rs;
+    size_t n;
+    tarn_error err = {0};
+    assert_int_equal(tarn_flow_runs_list(fx->cat, wf, &rs, &n, &err), TARN_OK);
+    tarn_flow_run_info_list_free(rs, n);
+    return (int64_t)n;
+}
+
+static void test_scheduler_once_at(void **state)
+{
+    fixture *fx = *state;
+    add_workflow(fx, "wf", NULL, 0);
+    add_workflow(fx, "wf2", NULL, 0);
+    sql(fx, "INSERT INTO triggers (name, workflow_name, type, schedule, state, "
+            "start_on_creation, actions, create_time, update_time) VALUES "
+            "('nightly', 'wf', 'SCHEDULED', 'cron(0 6 * * ? *)', 'CREATED', 1, "
+            "'[{\"JobName\":\"A\"}]', 0, 0), "
+            "('off', 'wf2', 'SCHEDULED', 'cron(0 6 * * ? *)', 'DEACTIVATED', 0, "
+            "'[{\"JobName\":\"A\"}]', 0, 0), "
+            "('bad', 'wf2', 'SCHEDULED', 'cron(0 6 * *)', 'ACTIVATED', 0, "
+            "'[{\"JobName\":\"A\"}]', 0, 0)");
+    add_trigger(fx, "wf", "after-a", "CONDITIONAL",
+                "{\"Conditions\":[{\"JobName\":\"A\",\"State\":\"SUCCEEDED\"}]}",
+                "[{\"CrawlerName\":\"B\"}]");
+    tarn_buf log;
+    tarn_buf_init(&log, 0);
+    volatile sig_atomic_t stop = 0;
+    /* 2026-12-07 06:00 UTC is 1796623200 s after the epoch */
+    tarn_flow_sched_opts o = {fx->home, 1796623200LL * 1000, &stop, collect_log, &log, &fx->x};
+    tarn_error err = {0};
+    assert_int_equal(tarn_flow_scheduler(&o, &err), TARN_OK);
+    assert_int_equal(runs_of(fx, "wf"), 1);
+    assert_int_equal(runs_of(fx, "wf2"), 0);
+    assert_non_null(strstr(log.data, "trigger bad: skipped"));
+    assert_non_null(strstr(log.data, "trigger nightly: firing for 2026-12-07T06:00Z"));
+    tarn_flow_run_info *rs;
+    size_t n;
+    assert_int_equal(tarn_flow_runs_list(fx->cat, "wf", &rs, &n, &err), TARN_OK);
+    tarn_flow_run_info r;
+    assert_int_equal(tarn_flow_run_get(fx->cat, rs[0].id, &r, &err), TARN_OK);
+    assert_string_equal(r.status, "COMPLETED");
+    assert_state(&r, "TRIGGER", "nightly", "FIRED");
+    assert_state(&r, "JOB", "A", "SUCCEEDED");
+    assert_state(&r, "CRAWLER", "B", "SUCCEEDED");
+    tarn_flow_run_info_free(&r);
+    tarn_flow_run_info_list_free(rs, n);
+    /* a minute later nothing is due */
+    o.once_at_ms += 60000;
+    assert_int_equal(tarn_flow_scheduler(&o, &err), TARN_OK);
+    assert_int_equal(runs_of(fx, "wf"), 1);
+    tarn_buf_free(&log);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -799,6 +859,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_runs_list_and_workflows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_graph, setup, teardown),
         cmocka_unit_test_setup_teardown(test_progress_text, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scheduler_once_at, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
