@@ -17,7 +17,9 @@
 **     when the scheduler started it) and starts their actions at once;
 **   - each action that ends fires the CONDITIONAL triggers of the run whose
 **     Predicate now holds (AND: every condition met by a node of this run;
-**     ANY: one), each trigger at most once per run, each node at most once;
+**     ANY: one), each trigger at most once per run, each node at most once
+**     (a trigger whose State is DEACTIVATED never fires; CREATED ones do,
+**     since `tarn stack deploy` may leave StartOnCreation triggers so);
 **   - a failed node's downstream never runs (its conditions on SUCCEEDED
 **     are never met); the run ends COMPLETED with Statistics. It ends ERROR
 **     when it could not proceed at all (no start trigger, a malformed

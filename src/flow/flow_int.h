@@ -30,6 +30,7 @@ typedef struct flow_trigger {
     char *type;             /* ON_DEMAND, CONDITIONAL, SCHEDULED, EVENT */
     char *schedule;         /* NULL unless SCHEDULED */
     bool any;               /* Predicate.Logical ANY (else AND) */
+    bool deactivated;       /* State DEACTIVATED(ING): a CONDITIONAL one never fires */
     flow_cond *conds;
     size_t nconds;
     flow_action *actions;

@@ -180,6 +180,8 @@ static int parse_trigger(flow_graph *g, json_t *o, flow_trigger *t, tarn_error *
     t->type = tarn_xstrdup(type);
     const char *sched = str_member(o, "Schedule");
     t->schedule = sched ? tarn_xstrdup(sched) : NULL;
+    const char *state = str_member(o, "State");
+    t->deactivated = state && strncmp(state, "DEACTIVAT", 9) == 0;
     int rc = parse_predicate(t, json_object_get(o, "Predicate"), err);
     json_t *acts = json_object_get(o, "Actions");
     size_t n = json_array_size(acts);

@@ -310,7 +310,7 @@ static int read_nodes(tarn_catalog *cat, tarn_flow_run_info *r, tarn_error *err)
     sqlite3_stmt *st = NULL;
     int rc = prep(cat, "SELECT node_type, node_name, state, action_run_id, attempted, "
                        "started_on, completed_on, error_message FROM workflow_run_nodes "
-                       "WHERE run_id = ? ORDER BY rowid", &st, err);
+                       "WHERE run_id = ? ORDER BY started_on IS NULL, started_on, rowid", &st, err);
     if (rc)
         return rc;
     bind_text(st, 1, r->id);

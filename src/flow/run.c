@@ -113,7 +113,7 @@ static void evaluate(engine *e)
         for (size_t t = 0; t < e->p->g->ntrig; t++) {
             const flow_trigger *tr = &e->p->g->trig[t];
             if (e->p->nodes[t].attempted || strcmp(tr->type, "CONDITIONAL") != 0 ||
-                !predicate_holds(e, tr))
+                tr->deactivated || !predicate_holds(e, tr))
                 continue;
             fire(e, t);
             fired = true;

@@ -393,6 +393,12 @@ static void test_failed_state_condition(void **state)
     assert_state(&r, "JOB", "alert", "SUCCEEDED");
     assert_state(&r, "JOB", "next", NULL);
     tarn_flow_run_info_free(&r);
+    /* a DEACTIVATED trigger does not fire */
+    sql(fx, "UPDATE triggers SET state = 'DEACTIVATED' WHERE name = 'on-fail'");
+    r = run_wf(fx, "wf", TARN_OK);
+    assert_state(&r, "JOB", "alert", NULL);
+    assert_state(&r, "TRIGGER", "on-fail", NULL);
+    tarn_flow_run_info_free(&r);
 }
 
 static void test_timeout_and_errored(void **state)
