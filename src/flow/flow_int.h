@@ -83,6 +83,9 @@ int flow_node_save(tarn_catalog *cat, const char *run_id, const tarn_flow_node *
 /* End the run: status, statistics, error (may be NULL), completed_on. */
 int flow_run_finish(tarn_catalog *cat, const char *run_id, const char *status,
                     const tarn_flow_stats *stats, const char *error, tarn_error *err);
+/* Set a running run's status (STOPPING) in its own transaction. */
+int flow_run_status(tarn_catalog *cat, const char *run_id, const char *status,
+                    tarn_error *err);
 /* Statistics over nodes[0..n) (job and crawler nodes only). */
 void flow_stats_count(const tarn_flow_node *nodes, size_t n, tarn_flow_stats *s);
 /* The statistics as Glue's JSON object text (caller frees). */

@@ -195,6 +195,49 @@ static int parse_trigger(flow_graph *g, json_t *o, flow_trigger *t, tarn_error *
     return rc;
 }
 
+/* Whether trigger t has a condition on node (kind, name). */
+static bool watches(const flow_trigger *t, tarn_flow_kind kind, const char *name)
+{
+    for (size_t k = 0; k < t->nconds; k++)
+        if (t->conds[k].kind == kind && strcmp(t->conds[k].name, name) == 0)
+            return true;
+    return false;
+}
+
+/* Reorder g->nodes as they are reached from the start triggers (breadth
+** first), so runs list their nodes in the order they can run. */
+static void order_nodes(flow_graph *g)
+{
+    struct flow_gnode *out = tarn_xcalloc(g->nnodes + 1, sizeof *out);
+    bool *taken = tarn_xcalloc(g->nnodes + 1, sizeof *taken);
+    bool *queued = tarn_xcalloc(g->ntrig + 1, sizeof *queued);
+    size_t *queue = tarn_xcalloc(g->ntrig + 1, sizeof *queue), qh = 0, qt = 0, n = 0;
+    for (size_t t = 0; t < g->ntrig; t++)
+        if (flow_trigger_is_start(&g->trig[t]))
+            queued[t] = true, queue[qt++] = t;
+    while (qh < qt) {
+        const flow_trigger *tr = &g->trig[queue[qh++]];
+        for (size_t a = 0; a < tr->nactions; a++) {
+            int i = flow_graph_node(g, tr->actions[a].kind, tr->actions[a].name);
+            if (i < 0 || taken[i])
+                continue;
+            taken[i] = true;
+            out[n++] = g->nodes[i];
+            for (size_t t = 0; t < g->ntrig; t++)
+                if (!queued[t] && watches(&g->trig[t], g->nodes[i].kind, g->nodes[i].name))
+                    queued[t] = true, queue[qt++] = t;
+        }
+    }
+    for (size_t i = 0; i < g->nnodes; i++)
+        if (!taken[i])
+            out[n++] = g->nodes[i];
+    free(g->nodes);
+    g->nodes = out;
+    free(taken);
+    free(queued);
+    free(queue);
+}
+
 int flow_graph_parse(const char *snapshot, flow_graph *g, tarn_error *err)
 {
     memset(g, 0, sizeof *g);
@@ -213,6 +256,8 @@ int flow_graph_parse(const char *snapshot, flow_graph *g, tarn_error *err)
     json_decref(arr);
     if (rc)
         flow_graph_free(g);
+    else
+        order_nodes(g);
     return rc;
 }
 
@@ -305,12 +350,8 @@ static void render_action(render *r, const flow_action *a, tarn_buf *prefix)
     const flow_graph *g = r->g;
     size_t kids[256], nk = 0;
     for (size_t t = 0; t < g->ntrig && nk < 256; t++)
-        for (size_t k = 0; k < g->trig[t].nconds; k++)
-            if (g->trig[t].conds[k].kind == a->kind && strcmp(g->trig[t].conds[k].name,
-                                                              a->name) == 0) {
-                kids[nk++] = t;
-                break;
-            }
+        if (watches(&g->trig[t], a->kind, a->name))
+            kids[nk++] = t;
     for (size_t i = 0; i < nk; i++) {
         size_t mark = prefix->len;
         bool last = i + 1 == nk;

@@ -279,6 +279,18 @@ int flow_run_finish(tarn_catalog *cat, const char *run_id, const char *status,
     return in_tx(cat, finish_body, &c, err);
 }
 
+int flow_run_status(tarn_catalog *cat, const char *run_id, const char *status,
+                    tarn_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(cat, "UPDATE workflow_runs SET status = ? WHERE id = ?", &st, err);
+    if (rc)
+        return rc;
+    bind_text(st, 1, status);
+    bind_text(st, 2, run_id);
+    return step_done(cat, st, "updating a workflow run", err);
+}
+
 /* ---- reading ---- */
 
 #define RUN_COLS "id, workflow_name, status, properties, statistics, previous_run_id, " \
@@ -310,7 +322,8 @@ static int read_nodes(tarn_catalog *cat, tarn_flow_run_info *r, tarn_error *err)
     sqlite3_stmt *st = NULL;
     int rc = prep(cat, "SELECT node_type, node_name, state, action_run_id, attempted, "
                        "started_on, completed_on, error_message FROM workflow_run_nodes "
-                       "WHERE run_id = ? ORDER BY started_on IS NULL, started_on, rowid", &st, err);
+                       "WHERE run_id = ? ORDER BY started_on IS NULL, started_on, rowid",
+               &st, err);
     if (rc)
         return rc;
     bind_text(st, 1, r->id);

@@ -154,6 +154,9 @@ static bool poll_node(engine *e, size_t i)
 static void stop_all(engine *e)
 {
     e->stopping = true;
+    tarn_error err = {0};
+    if (flow_run_status(e->cat, e->p->run_id, "STOPPING", &err) && !e->save_err.code)
+        e->save_err = err;
     for (size_t i = 0; i < e->p->g->nnodes; i++)
         if (e->handles[i]) {
             tarn_error err = {0};
@@ -188,6 +191,29 @@ static void loop(engine *e)
     }
 }
 
+/* Start the nodes the plan starts directly (resume), each through the
+** trigger that starts it in the graph, which is recorded as fired. */
+static void start_direct(engine *e)
+{
+    const flow_graph *g = e->p->g;
+    for (size_t t = 0; t < g->ntrig; t++) {
+        const flow_trigger *tr = &g->trig[t];
+        for (size_t a = 0; a < tr->nactions; a++) {
+            int i = flow_graph_node(g, tr->actions[a].kind, tr->actions[a].name);
+            if (i < 0 || !e->p->start_node[i] || gnode(e, (size_t)i)->attempted)
+                continue;
+            tarn_flow_node *tn = &e->p->nodes[t];
+            if (!tn->attempted) {
+                tn->attempted = true;
+                flow_node_set(&tn->state, "FIRED");
+                tn->started_on = tn->completed_on = tarn_catalog_now_ms();
+                save(e, t);
+            }
+            start_node(e, (size_t)i, tr, &tr->actions[a]);
+        }
+    }
+}
+
 int flow_execute(tarn_catalog *cat, const flow_exec_plan *p, const tarn_flow_run_opts *o,
                  const tarn_flow_executor *x, tarn_error *err)
 {
@@ -196,31 +222,15 @@ int flow_execute(tarn_catalog *cat, const flow_exec_plan *p, const tarn_flow_run
     for (size_t t = 0; p->start_trigger && t < p->g->ntrig; t++)
         if (p->start_trigger[t])
             fire(&e, t);
-    for (size_t i = 0; p->start_node && i < p->g->nnodes; i++) {
-        if (!p->start_node[i])
-            continue;
-        /* the trigger that starts node i in the graph, for its action */
-        for (size_t t = 0; t < p->g->ntrig; t++) {
-            const flow_trigger *tr = &p->g->trig[t];
-            for (size_t a = 0; a < tr->nactions; a++)
-                if (flow_graph_node(p->g, tr->actions[a].kind, tr->actions[a].name) == (int)i &&
-                    !gnode(&e, i)->attempted) {
-                    flow_node_set(&p->nodes[t].state, "FIRED");
-                    p->nodes[t].attempted = true;
-                    p->nodes[t].started_on = p->nodes[t].completed_on = tarn_catalog_now_ms();
-                    save(&e, t);
-                    start_node(&e, i, tr, &tr->actions[a]);
-                }
-        }
-    }
+    if (p->start_node)
+        start_direct(&e);
     evaluate(&e);
     loop(&e);
     free(e.handles);
     tarn_flow_stats s;
     flow_stats_count(p->nodes, e.ntot, &s);
-    bool stopped = o->stop && *o->stop;
-    int rc = flow_run_finish(cat, p->run_id, stopped ? "STOPPED" : "COMPLETED", &s,
-                             stopped ? "stopped on request" : NULL, err);
+    int rc = flow_run_finish(cat, p->run_id, e.stopping ? "STOPPED" : "COMPLETED", &s,
+                             e.stopping ? "stopped on request" : NULL, err);
     if (!rc && e.save_err.code) {
         *err = e.save_err;
         rc = e.save_err.code;

@@ -308,6 +308,16 @@ static void test_all_succeed(void **state)
     }
     assert_string_equal(node(&r, "CRAWLER", "C")->state, "SUCCEEDED");
     assert_string_equal(node(&r, "TRIGGER", "after-bc")->state, "FIRED");
+    /* node rows follow the graph from the start trigger, not trigger names */
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(tarn_catalog_db(fx->cat), "SELECT group_concat("
+                                        "node_name, ' ') FROM (SELECT node_name FROM "
+                                        "workflow_run_nodes WHERE run_id = ? AND node_type != "
+                                        "'TRIGGER' ORDER BY rowid)", -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_text(st, 1, r.id, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "A B C D");
+    sqlite3_finalize(st);
     tarn_flow_run_info_free(&r);
 }
 
@@ -520,10 +530,46 @@ static void test_stop(void **state)
     fx->f.stop_after_polls = 12;
     tarn_flow_run_info r = run_wf(fx, "wf", TARN_OK);
     assert_string_equal(r.status, "STOPPED");
+    assert_string_equal(r.error, "stopped on request");
     assert_state(&r, "JOB", "B", "STOPPED");
     assert_state(&r, "JOB", "D", NULL);
     assert_int_equal(r.stats.stopped, 1);
+    /* resume reruns the stopped node and what follows it */
+    set_plan(&fx->f, "B", B_OK);
+    fx->f.stop_after_polls = 0;
+    fx->stop = 0;
+    fx->f.nstarted = 0;
+    tarn_error err = {0};
+    char id[TARN_CATALOG_ID_MAX];
+    assert_int_equal(tarn_flow_resume(fx->cat, r.id, NULL, 0, &fx->o, &fx->x, id, &err),
+                     TARN_OK);
+    assert_int_equal(fx->f.nstarted, 2);
+    assert_string_equal(fx->f.started[0], "B");
+    assert_string_equal(fx->f.started[1], "D");
     tarn_flow_run_info_free(&r);
+}
+
+/* The real executor over nodes that do not exist: the job cannot start
+** (ERROR), the crawler's child process reports FAILED; the run goes on. */
+static void test_real_executor_missing_nodes(void **state)
+{
+    fixture *fx = *state;
+    add_workflow(fx, "wf", NULL, 0);
+    add_trigger(fx, "wf", "start", "ON_DEMAND", NULL,
+                "[{\"JobName\":\"no-such-job\"},{\"CrawlerName\":\"no-such-crawler\"}]");
+    tarn_store *st = NULL;
+    tarn_error err = {0};
+    assert_int_equal(tarn_store_open(&st, fx->home, &err), TARN_OK);
+    tarn_flow_real real;
+    tarn_flow_real_init(&real, fx->home, st, fx->cat, &fx->x);
+    tarn_flow_run_info r = run_wf(fx, "wf", TARN_OK);
+    assert_string_equal(r.status, "COMPLETED");
+    assert_state(&r, "JOB", "no-such-job", "ERROR");
+    assert_state(&r, "CRAWLER", "no-such-crawler", "FAILED");
+    assert_true(strlen(node(&r, "CRAWLER", "no-such-crawler")->error) > 0);
+    assert_int_equal(r.stats.errored + r.stats.failed, 2);
+    tarn_flow_run_info_free(&r);
+    tarn_store_close(st);
 }
 
 static void test_snapshot(void **state)
@@ -866,6 +912,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_graph, setup, teardown),
         cmocka_unit_test_setup_teardown(test_progress_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scheduler_once_at, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_real_executor_missing_nodes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
