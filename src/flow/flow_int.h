@@ -73,10 +73,12 @@ bool flow_trigger_is_start(const flow_trigger *tr);
 
 /* persist.c */
 /* Insert a RUNNING run with its properties, snapshot, pid and previous run
-** id, and a node row per trigger and graph node, in one transaction. */
+** id, and a node row per trigger and graph node, in one transaction that
+** first refuses (TARN_ERR_LIMIT, ConcurrentRunsExceededException) when max
+** (> 0) runs of the workflow are RUNNING in live processes. */
 int flow_run_insert(tarn_catalog *cat, const char *id, const char *workflow,
                     const char *properties, const char *snapshot, const char *previous,
-                    const flow_graph *g, tarn_error *err);
+                    int64_t max, const flow_graph *g, tarn_error *err);
 /* Write one node row and the run's statistics in one transaction. */
 int flow_node_save(tarn_catalog *cat, const char *run_id, const tarn_flow_node *n,
                    const tarn_flow_stats *stats, tarn_error *err);
@@ -98,6 +100,11 @@ void flow_node_clear(tarn_flow_node *n);
 
 /* The triggers snapshot of run id (caller frees). */
 int flow_run_snapshot(tarn_catalog *cat, const char *id, char **snapshot, tarn_error *err);
+
+/* run.c: workflow name's DefaultRunProperties (*props, caller frees) and
+** MaxConcurrentRuns (*max, 0 = none). TARN_ERR_NOTFOUND if it is missing. */
+int flow_workflow_load(tarn_catalog *cat, const char *name, char **props, int64_t *max,
+                       tarn_error *err);
 
 /* run.c: node views for g (triggers first, then g->nodes), with type and
 ** name set and nothing else; free with flow_nodes_free(n, ntrig + nnodes). */

@@ -155,8 +155,33 @@ static int insert_node(tarn_catalog *cat, const char *run_id, const char *type,
     return step_done(cat, st, "recording a workflow run node", err);
 }
 
+/* Refuse when max (> 0) runs of the workflow are RUNNING in live processes. */
+static int check_concurrency(tarn_catalog *cat, const char *name, int64_t max,
+                             tarn_error *err)
+{
+    if (max <= 0)
+        return TARN_OK;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(tarn_catalog_db(cat), "SELECT pid FROM workflow_runs WHERE "
+                           "workflow_name = ? AND status = 'RUNNING'", -1, &st, NULL) != SQLITE_OK)
+        return tarn_catalog_sql_error(cat, sqlite3_errcode(tarn_catalog_db(cat)),
+                                      "reading workflow runs", err);
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    int64_t live = 0;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        live += flow_pid_alive(sqlite3_column_int64(st, 0));
+    sqlite3_finalize(st);
+    if (live >= max)
+        return tarn_error_set(err, TARN_ERR_LIMIT, "ConcurrentRunsExceededException: workflow "
+                              "'%s' already has %lld run(s) RUNNING and MaxConcurrentRuns is "
+                              "%lld; wait for one to finish", name, (long long)live,
+                              (long long)max);
+    return TARN_OK;
+}
+
 typedef struct insert_ctx {
     const char *id, *workflow, *properties, *snapshot, *previous;
+    int64_t max;
     const flow_graph *g;
 } insert_ctx;
 
@@ -164,7 +189,9 @@ static int insert_body(tarn_catalog *cat, const void *p, tarn_error *err)
 {
     const insert_ctx *c = p;
     sqlite3_stmt *st = NULL;
-    int rc = prep(cat, "INSERT INTO workflow_runs (id, workflow_name, status, properties, "
+    int rc = check_concurrency(cat, c->workflow, c->max, err);
+    if (!rc)
+        rc = prep(cat, "INSERT INTO workflow_runs (id, workflow_name, status, properties, "
                        "statistics, previous_run_id, triggers_snapshot, started_on, pid) "
                        "VALUES (?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?)", &st, err);
     if (rc)
@@ -191,9 +218,9 @@ static int insert_body(tarn_catalog *cat, const void *p, tarn_error *err)
 
 int flow_run_insert(tarn_catalog *cat, const char *id, const char *workflow,
                     const char *properties, const char *snapshot, const char *previous,
-                    const flow_graph *g, tarn_error *err)
+                    int64_t max, const flow_graph *g, tarn_error *err)
 {
-    insert_ctx c = {id, workflow, properties, snapshot, previous, g};
+    insert_ctx c = {id, workflow, properties, snapshot, previous, max, g};
     return in_tx(cat, insert_body, &c, err);
 }
 

@@ -241,11 +241,15 @@ int tarn_flow_resume(tarn_catalog *cat, const char *prev_id, const char *const *
         s.parsed = true;
     if (!rc)
         rc = plan(&r, nodes, nnodes, &s, err);
-    char id[TARN_CATALOG_ID_MAX];
+    char id[TARN_CATALOG_ID_MAX], *defaults = NULL;
+    int64_t max = 0;
+    if (!rc)
+        rc = flow_workflow_load(cat, r.workflow, &defaults, &max, err);
+    free(defaults);
     if (!rc)
         rc = tarn_catalog_new_id("wr", id, err);
     if (!rc)
-        rc = flow_run_insert(cat, id, r.workflow, r.properties, snap, prev_id, &s.g, err);
+        rc = flow_run_insert(cat, id, r.workflow, r.properties, snap, prev_id, max, &s.g, err);
     if (!rc) {
         memcpy(run_id, id, TARN_CATALOG_ID_MAX);
         if (o->on_started)

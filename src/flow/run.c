@@ -240,8 +240,7 @@ int flow_execute(tarn_catalog *cat, const flow_exec_plan *p, const tarn_flow_run
 
 /* ---- starting a run ---- */
 
-/* The workflow's default properties and MaxConcurrentRuns. */
-static int workflow_load(tarn_catalog *cat, const char *name, char **props, int64_t *max,
+int flow_workflow_load(tarn_catalog *cat, const char *name, char **props, int64_t *max,
                          tarn_error *err)
 {
     int rc = flow_workflow_require(cat, name, err);
@@ -261,29 +260,6 @@ static int workflow_load(tarn_catalog *cat, const char *name, char **props, int6
     sqlite3_finalize(st);
     return *props ? TARN_OK : tarn_error_set(err, TARN_ERR_NOTFOUND, "workflow '%s' vanished",
                                              name);
-}
-
-/* Refuse when max (> 0) runs of the workflow are RUNNING in live processes. */
-static int check_concurrency(tarn_catalog *cat, const char *name, int64_t max, tarn_error *err)
-{
-    if (max <= 0)
-        return TARN_OK;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(tarn_catalog_db(cat), "SELECT pid FROM workflow_runs WHERE "
-                           "workflow_name = ? AND status = 'RUNNING'", -1, &st, NULL) != SQLITE_OK)
-        return tarn_catalog_sql_error(cat, sqlite3_errcode(tarn_catalog_db(cat)),
-                                      "reading workflow runs", err);
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-    int64_t live = 0;
-    while (sqlite3_step(st) == SQLITE_ROW)
-        live += flow_pid_alive(sqlite3_column_int64(st, 0));
-    sqlite3_finalize(st);
-    if (live >= max)
-        return tarn_error_set(err, TARN_ERR_LIMIT, "ConcurrentRunsExceededException: workflow "
-                              "'%s' already has %lld run(s) RUNNING and MaxConcurrentRuns is "
-                              "%lld; wait for one to finish", name, (long long)live,
-                              (long long)max);
-    return TARN_OK;
 }
 
 /* The run's properties: defaults with the caller's over them. */
@@ -391,9 +367,7 @@ int tarn_flow_run(tarn_catalog *cat, const char *name, const tarn_flow_run_opts 
     run_id[0] = '\0';
     char *defaults = NULL, *props = NULL, *snap = NULL;
     int64_t max = 0;
-    int rc = workflow_load(cat, name, &defaults, &max, err);
-    if (!rc)
-        rc = check_concurrency(cat, name, max, err);
+    int rc = flow_workflow_load(cat, name, &defaults, &max, err);
     if (!rc)
         rc = merge_properties(defaults, o, &props, err);
     if (!rc)
@@ -407,7 +381,7 @@ int tarn_flow_run(tarn_catalog *cat, const char *name, const tarn_flow_run_opts 
     tarn_error perr = {0};
     bool parsed = !rc && flow_graph_parse(snap, &g, &perr) == TARN_OK;
     if (!rc)
-        rc = flow_run_insert(cat, id, name, props, snap, NULL, parsed ? &g : &empty, err);
+        rc = flow_run_insert(cat, id, name, props, snap, NULL, max, parsed ? &g : &empty, err);
     if (parsed)
         flow_graph_free(&g);
     if (!rc) {

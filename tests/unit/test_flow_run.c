@@ -822,6 +822,32 @@ static void test_progress_text(void **state)
     assert_non_null(strstr(b.data, "FAILED"));
     assert_non_null(strstr(b.data, "JOB     D                            WAITING       -"));
     assert_null(strstr(b.data, "TRIGGER"));
+    /* a job node shows its run's counters from job_runs */
+    tarn_cat_job job = {0};
+    job.name = "A";
+    job.command_name = "tarn.extract";
+    job.role = "r";
+    tarn_error err = {0};
+    assert_int_equal(tarn_catalog_job_put(fx->cat, &job, false, &err), TARN_OK);
+    tarn_cat_job_run jr = {0};
+    assert_int_equal(tarn_catalog_job_run_start(fx->cat, "A", NULL, 0, "start", r.id, NULL,
+                                                jr.id, &err), TARN_OK);
+    jr.state = TARN_JOB_RUNNING;
+    jr.rows_in = 1200;
+    jr.rows_out = 1100;
+    jr.bytes_in = 3 << 20;
+    jr.bytes_out = 1 << 19;
+    assert_int_equal(tarn_catalog_job_run_update(fx->cat, &jr, &err), TARN_OK);
+    tarn_flow_node a = {0};
+    a.type = "JOB";
+    a.name = "A";
+    a.state = "RUNNING";
+    a.action_run_id = jr.id;
+    a.started_on = tarn_catalog_now_ms() - 65000;
+    tarn_buf_reset(&b);
+    tarn_flow_progress_render(fx->cat, &a, 1, a.started_on + 65000, &b);
+    assert_string_equal(b.data, "  JOB     A                            RUNNING     1:05  rows "
+                                "1200 in, 1100 out  3.0 MiB in, 0.5 MiB out\n");
     tarn_buf_free(&b);
     tarn_flow_run_info_free(&r);
 }
