@@ -60,7 +60,7 @@ static const struct wf_option {
     {"dot", NULL, O_DOT, VB(V_GRAPH), "print a Graphviz digraph"},
     {"once-at", "TIME", O_ONCE_AT, VB(V_SCHED), "fire what is due at TIME (YYYY-MM-DDTHH:MM[Z], "
                                                 "UTC), wait for it, and exit"},
-    {"json", NULL, O_JSON, ~0u, "machine-readable output"},
+    {"json", NULL, O_JSON, ~0u & ~VB(V_SCHED), "machine-readable output"},
     {"help", NULL, O_HELP, ~0u, "show this help"},
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
@@ -574,14 +574,16 @@ static int verb_graph(tarn_cli *cli, tarn_catalog *cat, const wf_args *a)
     tarn_buf b;
     tarn_buf_init(&b, 0);
     tarn_error err = {0};
-    int rc = tarn_flow_graph_render(cat, a->pos, a->dot, &b, &err);
+    tarn_flow_graph_format fmt = a->dot ? TARN_FLOW_GRAPH_DOT
+                                 : a->json || cli->json ? TARN_FLOW_GRAPH_JSON
+                                                        : TARN_FLOW_GRAPH_TEXT;
+    int rc = tarn_flow_graph_render(cat, a->pos, fmt, &b, &err);
     if (rc) {
         tarn_buf_free(&b);
         return tarn_cli_fail(&err);
     }
     fputs(b.data ? b.data : "", stdout);
     tarn_buf_free(&b);
-    (void)cli;
     return TARN_EXIT_OK;
 }
 

@@ -235,12 +235,19 @@ int tarn_flow_workflow_list(tarn_catalog *cat, tarn_flow_workflow **out, size_t 
                             tarn_error *err);
 void tarn_flow_workflow_list_free(tarn_flow_workflow *w, size_t n);
 
-/* Append the workflow's graph to out (graph.c): a text tree from each
-** ON_DEMAND / SCHEDULED trigger through its actions and the conditional
-** triggers they fire, or with dot a Graphviz digraph. TARN_ERR_NOTFOUND
-** for an unknown workflow; TARN_ERR_INVALID for a malformed trigger. */
-int tarn_flow_graph_render(tarn_catalog *cat, const char *name, bool dot, tarn_buf *out,
-                           tarn_error *err);
+typedef enum tarn_flow_graph_format {
+    TARN_FLOW_GRAPH_TEXT = 0, /* a tree from each ON_DEMAND / SCHEDULED trigger
+                                 through its actions and the triggers they fire */
+    TARN_FLOW_GRAPH_DOT,      /* a Graphviz digraph */
+    TARN_FLOW_GRAPH_JSON      /* {"Name": workflow, "Triggers": [Glue Trigger
+                                 objects, as a run's snapshot holds them]} */
+} tarn_flow_graph_format;
+
+/* Append the workflow's graph to out in format fmt (graph.c).
+** TARN_ERR_NOTFOUND for an unknown workflow; TARN_ERR_INVALID for a
+** malformed trigger (text and dot). */
+int tarn_flow_graph_render(tarn_catalog *cat, const char *name, tarn_flow_graph_format fmt,
+                           tarn_buf *out, tarn_error *err);
 
 /* Append live progress for nodes[0..n) to out (progress.c): one line per
 ** job or crawler node with its state, elapsed time, and for jobs the rows

@@ -491,20 +491,32 @@ int flow_workflow_require(tarn_catalog *cat, const char *name, tarn_error *err)
     return s == SQLITE_ROW ? TARN_OK : tarn_catalog_sql_error(cat, s, "reading workflows", err);
 }
 
-int tarn_flow_graph_render(tarn_catalog *cat, const char *name, bool dot, tarn_buf *out,
-                           tarn_error *err)
+/* The JSON form: the workflow's name and its triggers. */
+static void render_json(const char *snap, const char *name, tarn_buf *out)
+{
+    json_t *o = json_pack("{s:s, s:o}", "Name", name, "Triggers", json_loads(snap, 0, NULL));
+    char *text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    tarn_buf_appendf(out, "%s\n", text ? text : "{}");
+    free(text);
+    json_decref(o);
+}
+
+int tarn_flow_graph_render(tarn_catalog *cat, const char *name, tarn_flow_graph_format fmt,
+                           tarn_buf *out, tarn_error *err)
 {
     char *snap = NULL;
     flow_graph g;
     int rc = flow_workflow_require(cat, name, err);
     if (!rc)
         rc = flow_snapshot_load(cat, name, &snap, err);
-    if (!rc)
+    if (!rc && fmt == TARN_FLOW_GRAPH_JSON)
+        render_json(snap, name, out);
+    if (!rc && fmt != TARN_FLOW_GRAPH_JSON)
         rc = flow_graph_parse(snap, &g, err);
     free(snap);
-    if (rc)
+    if (rc || fmt == TARN_FLOW_GRAPH_JSON)
         return rc;
-    if (dot)
+    if (fmt == TARN_FLOW_GRAPH_DOT)
         render_dot(&g, name, out);
     else
         render_text(&g, name, out);

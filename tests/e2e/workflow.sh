@@ -61,6 +61,12 @@ t "graph is a tree from the start trigger" eval 'run 0 workflow graph wf-flow &&
     has "when job wf-extract SUCCEEDED" && has "crawler wf-silver-crawler"'
 t "graph --dot" eval 'run 0 workflow graph wf-flow --dot && has "digraph \"wf-flow\"" &&
     has "\"trigger:wf-flow-after-clean\" -> \"crawler:wf-silver-crawler\";"'
+graph_json() {
+    run 0 workflow graph wf-flow --json &&
+        [[ $(jq_py "' '.join(t['Name'] + ':' + t['Type'] for t in j['Triggers'])" "$WORK/out") == \
+            "wf-flow-after-clean:CONDITIONAL wf-flow-after-extract:CONDITIONAL wf-flow-start:ON_DEMAND" ]]
+}
+t "graph --json lists the triggers" graph_json
 t "graph of an unknown workflow" eval 'run 1 workflow graph nope && has "EntityNotFoundException: workflow .nope." err'
 
 # ---- a successful run ----

@@ -788,7 +788,7 @@ static void test_graph(void **state)
     tarn_buf b;
     tarn_buf_init(&b, 0);
     tarn_error err = {0};
-    assert_int_equal(tarn_flow_graph_render(fx->cat, "wf", false, &b, &err), TARN_OK);
+    assert_int_equal(tarn_flow_graph_render(fx->cat, "wf", TARN_FLOW_GRAPH_TEXT, &b, &err), TARN_OK);
     const char *want = "workflow wf\n"
                        "└─ trigger start (ON_DEMAND)\n"
                        "   └─ job A\n"
@@ -802,10 +802,23 @@ static void test_graph(void **state)
                        "crawler C SUCCEEDED) (shown above)\n";
     assert_string_equal(b.data, want);
     tarn_buf_reset(&b);
-    assert_int_equal(tarn_flow_graph_render(fx->cat, "wf", true, &b, &err), TARN_OK);
+    assert_int_equal(tarn_flow_graph_render(fx->cat, "wf", TARN_FLOW_GRAPH_DOT, &b, &err),
+                     TARN_OK);
     assert_non_null(strstr(b.data, "digraph \"wf\" {"));
     assert_non_null(strstr(b.data, "\"trigger:after-a\" -> \"crawler:C\";"));
     assert_non_null(strstr(b.data, "\"job:B\" -> \"trigger:after-bc\" [label=\"SUCCEEDED\"];"));
+    tarn_buf_reset(&b);
+    assert_int_equal(tarn_flow_graph_render(fx->cat, "wf", TARN_FLOW_GRAPH_JSON, &b, &err),
+                     TARN_OK);
+    json_t *j = json_loads(b.data, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(j, "Name")), "wf");
+    json_t *t2 = json_array_get(json_object_get(j, "Triggers"), 2);
+    assert_string_equal(json_string_value(json_object_get(t2, "Name")), "start");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(t2, "Actions"), 0), "JobName")), "A");
+    json_decref(j);
+    assert_int_equal(tarn_flow_graph_render(fx->cat, "nope", TARN_FLOW_GRAPH_TEXT, &b, &err),
+                     TARN_ERR_NOTFOUND);
     tarn_buf_free(&b);
 }
 
