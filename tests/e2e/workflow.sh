@@ -72,7 +72,7 @@ t "graph of an unknown workflow" eval 'run 1 workflow graph nope && has "EntityN
 # ---- a successful run ----
 t "run wf-flow" eval 'run 0 workflow run wf-flow --property day=2026-01-02 && has COMPLETED'
 RUN=$(sql "SELECT id FROM workflow_runs WHERE workflow_name = 'wf-flow'")
-t "progress lines on a non-terminal" eval 'has "JOB wf-extract RUNNING" err &&
+t "progress lines on a non-terminal" eval 'has "JOB wf-extract STARTING" err &&
     has "JOB wf-clean SUCCEEDED" err && has "CRAWLER wf-silver-crawler SUCCEEDED" err'
 show_json() {
     run 0 workflow show "$1" --json &&
