@@ -106,10 +106,12 @@ static int job_poll(real_handle *h, tarn_flow_status *out, tarn_error *err)
 
 /* ---- crawlers ---- */
 
-/* The child: run the crawler and report "<run id>\n<state>\n<error>". */
+/* The child: run the crawler and report "<run id>\n<state>\n<error>".
+** Ctrl-C reaches the whole process group; the parent decides (it stops a
+** node with SIGTERM), so the child ignores SIGINT. */
 static void crawler_child(const char *home, const char *name, const char *wrid, int fd)
 {
-    signal(SIGINT, SIG_DFL);
+    signal(SIGINT, SIG_IGN);
     signal(SIGTERM, SIG_DFL);
     tarn_store *st = NULL;
     tarn_catalog *cat = NULL;
