@@ -309,9 +309,15 @@ static const char schema_v1[] =
     ") STRICT;\n"
     "CREATE INDEX query_executions_by_workgroup ON query_executions(workgroup, submitted_on);\n";
 
+/* Version 2: the process that runs a workflow run, so `tarn workflow
+** resume` can tell an interrupted run (process gone) from a live one. */
+static const char schema_v2[] =
+    "ALTER TABLE workflow_runs ADD COLUMN pid INTEGER;\n";
+
 /* The migrations, oldest first: entry i-1 brings a file to version i. */
 static const char *const migrations[] = {
     schema_v1,
+    schema_v2,
 };
 
 int cat_schema_latest(void)
