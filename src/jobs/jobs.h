@@ -359,7 +359,8 @@ void tarn_snake_names_free(char **names, int n);
 typedef struct tarn_job_handle tarn_job_handle;
 
 /* Where runs execute: the state home (catalog.db, buckets/, logs/) and the
-** parent's open store and catalog (used in the parent only). */
+** parent's open store and catalog (used in the parent only; a handle
+** keeps using cat, so it must stay open until the handle is freed). */
 typedef struct tarn_runner_env {
     const char *home;
     tarn_store *store;
@@ -401,8 +402,42 @@ void tarn_job_handle_free(tarn_job_handle *h);
 int tarn_job_run_wait(const tarn_runner_env *env, const char *name, const tarn_job_start_opts *o,
                       char final_run_id[TARN_CATALOG_ID_MAX], tarn_error *err);
 /* Mark STARTING/RUNNING runs whose process is gone FAILED with "run
-** interrupted: process N ended without recording a result". */
+** interrupted: process N ended without recording a result". A STARTING
+** run without a pid is left alone for its first minute (its starter may
+** still be about to fork). */
 int tarn_job_runs_reap(tarn_catalog *cat, tarn_error *err);
+
+/* Start a run that outlives the caller (`tarn job run --no-wait`): a
+** detached supervisor process (double fork, own session, own catalog and
+** store) does tarn_job_start and polls the run to its end (timeout,
+** crash, retries), so the run is recorded to completion after the caller
+** exits. Returns once the first attempt is recorded, with its id in
+** run_id, or the start's error (as tarn_job_start's). */
+int tarn_job_start_detached(const tarn_runner_env *env, const char *name,
+                            const tarn_job_start_opts *o, char run_id[TARN_CATALOG_ID_MAX],
+                            tarn_error *err);
+
+/* The log file of a run: "<home>/logs/job-<run id>.log" (malloc'd). */
+char *tarn_job_log_path(const char *home, const char *run_id);
+/* The human summary a run's child left (tarn_job_result.summary, kept in
+** "<home>/logs/job-<run id>.summary" because job_runs has no column for
+** it): *out is a malloc'd string, "" when the run left none. */
+int tarn_job_run_summary(const char *home, const char *run_id, char **out, tarn_error *err);
+
+/* One job with its latest run, for listings (`tarn job list`). */
+typedef struct tarn_job_info {
+    char *name;
+    char *command;            /* Command.Name */
+    char *role;
+    char *last_run_id;        /* NULL when never run */
+    tarn_job_state last_state;
+    int64_t last_started_on;  /* 0 when never run */
+} tarn_job_info;
+
+/* Every job of the catalog in name order with its newest run. Free with
+** tarn_job_info_list_free. */
+int tarn_job_list(tarn_catalog *cat, tarn_job_info **out, size_t *n, tarn_error *err);
+void tarn_job_info_list_free(tarn_job_info *jobs, size_t n);
 
 /* ---- test hooks ----
 ** Tests set these to reach paths real data rarely takes; all default off. */
