@@ -1,5 +1,573 @@
-/* PLACEHOLDER (replaced by its owner; must not be committed as is). */
-#include "query/query_int.h"
-int tarn_qscan_register(sqlite3 *db, tarn_qscan_ctx *ctx, tarn_error *err) { return tarn_error_set(err, TARN_ERR_UNSUPPORTED, "scan: not built yet"); }
+/*
+** vtab.c: the SQLite virtual table module "tarn": each Glue catalog table
+** as a table whose columns are its columns then its partition keys, with
+** the catalog types as declared types. xBestIndex picks the constraints
+** the scan evaluates itself (comparisons with a constant, IN on partition
+** keys) and encodes them in idxStr as "col,op;" per argv value; xFilter
+** prunes partitions with the key constraints and hands the rest to the
+** batch filters (filter.c). Reading is in scan.c.
+*/
+#include "query/scan_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- table ---- */
+
+static void table_free(qs_table *t)
+{
+    if (!t)
+        return;
+    free(t->qname);
+    tarn_cat_table_free(&t->t);
+    free(t->types);
+    free(t->aff);
+    tarn_schema_free(&t->force);
+    sqlite3_free(t);
+}
+
+/* The parameter key of a JSON object text, or NULL (caller frees). */
+static char *json_param(const char *json, const char *key)
+{
+    if (!json)
+        return NULL;
+    char pat[80];
+    snprintf(pat, sizeof pat, "\"%s\":\"", key);
+    const char *p = strstr(json, pat);
+    if (!p)
+        return NULL;
+    p += strlen(pat);
+    tarn_buf b;
+    tarn_buf_init(&b, 0);
+    for (; *p && *p != '"'; p++) {
+        if (*p == '\\' && p[1]) {
+            p++;
+            char c = *p == 't' ? '\t' : *p == 'n' ? '\n' : *p;
+            if (*p == 'u' && strncmp(p + 1, "0001", 4) == 0) {
+                c = '\x01';
+                p += 4;
+            }
+            tarn_buf_putc(&b, c);
+        } else
+            tarn_buf_putc(&b, *p);
+    }
+    char *s = tarn_xstrdup(b.data ? b.data : "");
+    tarn_buf_free(&b);
+    return s;
+}
+
+/* CSV dialect from the crawler's SerDe and table parameters. */
+static void text_dialect(qs_table *q)
+{
+    const tarn_cat_table *t = &q->t;
+    char *sep = json_param(t->serde_parameters, "separatorChar");
+    char *fd = sep ? NULL : json_param(t->serde_parameters, "field.delim");
+    char *d = sep ? sep : fd ? fd : json_param(t->parameters, "delimiter");
+    char *quote = json_param(t->serde_parameters, "quoteChar");
+    char *skip = json_param(t->parameters, "skip.header.line.count");
+    q->dialect.delimiter = d && d[0] ? d[0] : ',';
+    q->dialect.quote = quote && quote[0] ? quote[0] : sep ? '"' : fd ? '\x01' : '"';
+    q->dialect.header = 0;
+    q->skip_header = skip ? atoi(skip) : 0;
+    free(d);
+    free(quote);
+    free(skip);
+}
+
+/* Types forced on text readers: JSON by name, CSV by position (the
+** reader's own names column<i>, whatever their zero padding). */
+static void text_types(qs_table *q)
+{
+    tarn_schema_init(&q->force);
+    for (int i = 0; i < q->ncols; i++) {
+        if (q->format == TARN_FORMAT_JSONL) {
+            tarn_schema_add(&q->force, q->t.columns[i].name, q->types[i]);
+            continue;
+        }
+        for (int w = 1; w <= 5; w++) {
+            char name[32];
+            snprintf(name, sizeof name, "column%0*d", w, i);
+            if (tarn_schema_find(&q->force, name) < 0)
+                tarn_schema_add(&q->force, name, q->types[i]);
+        }
+    }
+}
+
+static tarn_format_kind table_format(const tarn_cat_table *t)
+{
+    const char *c = t->classification ? t->classification : "";
+    const char *in = t->input_format ? t->input_format : "";
+    if (strcasecmp(c, "parquet") == 0 || strstr(in, "Parquet"))
+        return TARN_FORMAT_PARQUET;
+    if (strcasecmp(c, "json") == 0 || (t->serde_library && strstr(t->serde_library, "Json")))
+        return TARN_FORMAT_JSONL;
+    return TARN_FORMAT_CSV;
+}
+
+/* The CREATE TABLE text SQLite gets: columns then keys, catalog types. */
+static char *declare_sql(const qs_table *q)
+{
+    tarn_buf b;
+    tarn_buf_init(&b, 0);
+    tarn_buf_appendf(&b, "CREATE TABLE x(");
+    for (int i = 0; i < q->ncols + q->nkeys; i++) {
+        const tarn_cat_column *c = i < q->ncols ? &q->t.columns[i] : &q->t.partition_keys[i - q->ncols];
+        char *name = sqlite3_mprintf("%w", c->name);
+        tarn_buf_appendf(&b, "%s\"%s\" %s", i ? ", " : "", name, c->type);
+        sqlite3_free(name);
+    }
+    tarn_buf_appendf(&b, ")");
+    char *s = tarn_xstrdup(b.data);
+    tarn_buf_free(&b);
+    return s;
+}
+
+static int table_setup(qs_table *q, tarn_error *err)
+{
+    q->ncols = (int)q->t.ncolumns;
+    q->nkeys = (int)q->t.npartition_keys;
+    int n = q->ncols + q->nkeys;
+    q->types = tarn_xcalloc((size_t)n + 1, sizeof *q->types);
+    q->aff = tarn_xcalloc((size_t)n + 1, sizeof *q->aff);
+    for (int i = 0; i < n; i++) {
+        const tarn_cat_column *c = i < q->ncols ? &q->t.columns[i] : &q->t.partition_keys[i - q->ncols];
+        tarn_error e;
+        if (tarn_type_parse(c->type, &q->types[i], &e))
+            q->types[i] = (tarn_type){TARN_TYPE_STRING, 0, 0};
+        q->aff[i] = qs_affinity(c->type);
+    }
+    q->format = table_format(&q->t);
+    text_dialect(q);
+    text_types(q);
+    if (!q->t.location || !tarn_is_s3_uri(q->t.location))
+        return tarn_error_set(err, TARN_ERR_INVALID,
+                              "table %s has no s3:// location; set its LOCATION", q->qname);
+    return TARN_OK;
+}
+
+/* A module argument without its quotes (caller frees). */
+static char *dequote(const char *a)
+{
+    size_t n = strlen(a);
+    char q = n >= 2 ? a[0] : 0;
+    if ((q != '"' && q != '\'' && q != '`') || a[n - 1] != q)
+        return tarn_xstrdup(a);
+    char *s = tarn_xmalloc(n), *o = s;
+    for (size_t i = 1; i + 1 < n; i++) {
+        *o++ = a[i];
+        if (a[i] == q && a[i + 1] == q)
+            i++;
+    }
+    *o = 0;
+    return s;
+}
+
+static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                      sqlite3_vtab **out, char **errmsg)
+{
+    tarn_qscan_ctx *ctx = aux;
+    if (argc < 5) {
+        *errmsg = sqlite3_mprintf("tarn: usage: USING tarn(database, table)");
+        return SQLITE_ERROR;
+    }
+    qs_table *q = sqlite3_malloc(sizeof *q);
+    if (!q)
+        return SQLITE_NOMEM;
+    memset(q, 0, sizeof *q);
+    q->ctx = ctx;
+    char *dbn = dequote(argv[3]), *tn = dequote(argv[4]);
+    q->qname = tarn_xasprintf("%s.%s", dbn, tn);
+    tarn_error e = {0};
+    int rc = tarn_catalog_table_get(ctx->cat, dbn, tn, &q->t, &e);
+    free(dbn);
+    free(tn);
+    if (rc == TARN_OK)
+        rc = table_setup(q, &e);
+    if (rc != TARN_OK) {
+        *errmsg = sqlite3_mprintf("%s", e.msg);
+        table_free(q);
+        return SQLITE_ERROR;
+    }
+    char *sql = declare_sql(q);
+    int src = sqlite3_declare_vtab(db, sql);
+    free(sql);
+    if (src != SQLITE_OK) {
+        *errmsg = sqlite3_mprintf("tarn: cannot declare %s: %s", q->qname, sqlite3_errmsg(db));
+        table_free(q);
+        return src;
+    }
+    *out = &q->base;
+    return SQLITE_OK;
+}
+
+static int vt_disconnect(sqlite3_vtab *vt)
+{
+    table_free((qs_table *)vt);
+    return SQLITE_OK;
+}
+
+/* ---- planning ---- */
+
+static int op_of(unsigned char op)
+{
+    switch (op) {
+    case SQLITE_INDEX_CONSTRAINT_EQ: return QS_EQ;
+    case SQLITE_INDEX_CONSTRAINT_NE: return QS_NE;
+    case SQLITE_INDEX_CONSTRAINT_LT: return QS_LT;
+    case SQLITE_INDEX_CONSTRAINT_LE: return QS_LE;
+    case SQLITE_INDEX_CONSTRAINT_GT: return QS_GT;
+    case SQLITE_INDEX_CONSTRAINT_GE: return QS_GE;
+    case SQLITE_INDEX_CONSTRAINT_ISNULL: return QS_ISNULL;
+    case SQLITE_INDEX_CONSTRAINT_ISNOTNULL: return QS_NOTNULL;
+    default: return -1;
+    }
+}
+
+/* Whether constraint i can be evaluated by the scan, and as which op. */
+static int usable_op(const qs_table *q, sqlite3_index_info *info, int i)
+{
+    const struct sqlite3_index_constraint *c = &info->aConstraint[i];
+    int op = op_of(c->op);
+    if (!c->usable || c->iColumn < 0 || op < 0)
+        return -1;
+    if (op == QS_ISNULL || op == QS_NOTNULL)
+        return op;
+    const char *coll = sqlite3_vtab_collation(info, i);
+    if (coll && sqlite3_stricmp(coll, "BINARY") != 0)
+        return -1;
+    bool key = c->iColumn >= q->ncols;
+    if (op == QS_EQ && sqlite3_vtab_in(info, i, -1))
+        return key && sqlite3_vtab_in(info, i, 1) ? QS_IN : -1;
+    sqlite3_value *rhs = NULL;
+    if (sqlite3_vtab_rhs_value(info, i, &rhs) != SQLITE_OK || !rhs)
+        return -1;
+    return op;
+}
+
+static int vt_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
+{
+    qs_table *q = (qs_table *)vt;
+    tarn_buf s;
+    tarn_buf_init(&s, 0);
+    int argv = 0;
+    double cost = 1e6;
+    for (int i = 0; i < info->nConstraint; i++) {
+        int op = usable_op(q, info, i);
+        if (op < 0)
+            continue;
+        int col = info->aConstraint[i].iColumn;
+        info->aConstraintUsage[i].argvIndex = ++argv;
+        info->aConstraintUsage[i].omit = 1;
+        tarn_buf_appendf(&s, "%d,%d;", col, op);
+        cost /= col >= q->ncols ? (op == QS_EQ || op == QS_IN ? 20 : 4) : 2;
+    }
+    info->idxNum = argv;
+    info->idxStr = sqlite3_mprintf("%s", s.data ? s.data : "");
+    info->needToFreeIdxStr = 1;
+    info->estimatedCost = cost;
+    info->estimatedRows = (sqlite3_int64)cost;
+    tarn_buf_free(&s);
+    return SQLITE_OK;
+}
+
+/* ---- cursors ---- */
+
+static int vt_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out)
+{
+    qs_cursor *c = sqlite3_malloc(sizeof *c);
+    if (!c)
+        return SQLITE_NOMEM;
+    memset(c, 0, sizeof *c);
+    c->tab = (qs_table *)vt;
+    c->eof = true;
+    *out = &c->base;
+    return SQLITE_OK;
+}
+
+static void cursor_reset(qs_cursor *c)
+{
+    qs_object_close(c);
+    qs_objects_free(c);
+    qs_terms_free(c->terms, c->nterms);
+    c->terms = NULL;
+    c->nterms = 0;
+    c->eof = true;
+}
+
+static int vt_close(sqlite3_vtab_cursor *vc)
+{
+    qs_cursor *c = (qs_cursor *)vc;
+    cursor_reset(c);
+    free(c->sel);
+    sqlite3_free(c);
+    return SQLITE_OK;
+}
+
+/* Fill term t (column col, op) from argument v. */
+static void term_fill(const qs_table *q, qs_term *t, int col, int op, sqlite3_value *v)
+{
+    t->col = col;
+    t->op = op;
+    if (op == QS_ISNULL || op == QS_NOTNULL)
+        return;
+    if (op != QS_IN) {
+        qs_val_from_sqlite(v, q->aff[col], &t->v, &t->owned);
+        return;
+    }
+    sqlite3_value *x;
+    for (int rc = sqlite3_vtab_in_first(v, &x); rc == SQLITE_OK && x;
+         rc = sqlite3_vtab_in_next(v, &x)) {
+        t->set = tarn_xrealloc(t->set, (size_t)(t->nset + 1) * sizeof *t->set);
+        t->set_owned = tarn_xrealloc(t->set_owned, (size_t)(t->nset + 1) * sizeof *t->set_owned);
+        t->set_owned[t->nset] = NULL;
+        qs_val_from_sqlite(x, q->aff[col], &t->set[t->nset], &t->set_owned[t->nset]);
+        t->nset++;
+    }
+}
+
+/* Parse idxStr into key terms (kept aside) and data terms (c->terms). */
+static int parse_terms(qs_cursor *c, const char *idx, int argc, sqlite3_value **argv,
+                       qs_term **keys, int *nkeys)
+{
+    qs_table *q = c->tab;
+    qs_term *all = tarn_xcalloc((size_t)argc + 1, sizeof *all);
+    int n = 0;
+    for (const char *p = idx ? idx : ""; *p && n < argc;) {
+        int col, op, used;
+        if (sscanf(p, "%d,%d;%n", &col, &op, &used) != 2)
+            break;
+        term_fill(q, &all[n], col, op, argv[n]);
+        n++;
+        p += used;
+    }
+    qs_term *k = tarn_xcalloc((size_t)n + 1, sizeof *k), *d = tarn_xcalloc((size_t)n + 1, sizeof *d);
+    int nk = 0, nd = 0;
+    for (int i = 0; i < n; i++) {
+        if (all[i].col >= q->ncols)
+            k[nk++] = all[i];
+        else
+            d[nd++] = all[i];
+    }
+    free(all);
+    c->terms = d;
+    c->nterms = nd;
+    *keys = k;
+    *nkeys = nk;
+    return SQLITE_OK;
+}
+
+/* Report a scan failure: ctx->err keeps the full text, SQLite a copy. */
+static int scan_fail(qs_cursor *c, int rc)
+{
+    tarn_qscan_ctx *ctx = c->tab->ctx;
+    sqlite3_free(c->tab->base.zErrMsg);
+    c->tab->base.zErrMsg = sqlite3_mprintf("%s", ctx->err.msg);
+    return rc == SQLITE_OK ? SQLITE_ERROR : rc;
+}
+
+static int vt_filter(sqlite3_vtab_cursor *vc, int idx_num, const char *idx_str, int argc,
+                     sqlite3_value **argv)
+{
+    (void)idx_num;
+    qs_cursor *c = (qs_cursor *)vc;
+    qs_table *q = c->tab;
+    tarn_qscan_ctx *ctx = q->ctx;
+    cursor_reset(c);
+    c->need_data = false;
+    for (int i = 0; i < q->ncols; i++)
+        if (c->used & (1ULL << (i < 63 ? i : 63)))
+            c->need_data = true;
+    qs_term *keys;
+    int nkeys;
+    parse_terms(c, idx_str, argc, argv, &keys, &nkeys);
+    tarn_error e = {0};
+    int rc = qs_prune_and_list(c, keys, nkeys, &e);
+    qs_terms_free(keys, nkeys);
+    if (rc != TARN_OK) {
+        if (ctx->err.code == 0)
+            ctx->err = e;
+        return scan_fail(c, SQLITE_ERROR);
+    }
+    c->eof = false;
+    c->rowid = 0;
+    rc = qs_advance(c);
+    return rc == SQLITE_OK ? SQLITE_OK : scan_fail(c, rc);
+}
+
+static int vt_next(sqlite3_vtab_cursor *vc)
+{
+    qs_cursor *c = (qs_cursor *)vc;
+    c->pos++;
+    c->rowid++;
+    int rc = qs_advance(c);
+    return rc == SQLITE_OK ? SQLITE_OK : scan_fail(c, rc);
+}
+
+static int vt_eof(sqlite3_vtab_cursor *vc)
+{
+    return ((qs_cursor *)vc)->eof;
+}
+
+/* Hand one qs_val to SQLite. */
+static void result_val(sqlite3_context *ctx, const qs_val *v)
+{
+    switch (v->type) {
+    case SQLITE_INTEGER: sqlite3_result_int64(ctx, v->i); break;
+    case SQLITE_FLOAT: sqlite3_result_double(ctx, v->d); break;
+    case SQLITE_TEXT:
+        /* Copied into SQLite's register buffer (reused, so no allocation
+        ** per row): a static pointer would outlive the batch in min()/max()
+        ** accumulators, which keep static text by reference. */
+        sqlite3_result_text64(ctx, v->s, v->n, SQLITE_TRANSIENT, SQLITE_UTF8);
+        break;
+    default: sqlite3_result_null(ctx); break;
+    }
+}
+
+static int vt_column(sqlite3_vtab_cursor *vc, sqlite3_context *ctx, int i)
+{
+    qs_cursor *c = (qs_cursor *)vc;
+    qs_table *q = c->tab;
+    if (i >= q->ncols) {
+        if (c->cur_part >= 0)
+            result_val(ctx, &c->pvals[(size_t)c->cur_part * (size_t)q->nkeys + (size_t)(i - q->ncols)]);
+        else
+            sqlite3_result_null(ctx);
+        return SQLITE_OK;
+    }
+    int b = c->counting || !c->colmap ? -1 : c->colmap[i];
+    if (b < 0) {
+        sqlite3_result_null(ctx);
+        return SQLITE_OK;
+    }
+    int64_t row = c->nterms > 0 ? c->sel[c->pos] : c->pos;
+    qs_val v;
+    qs_value_get(&c->batch.cols[b], row, &v, c->vbuf);
+    result_val(ctx, &v);
+    return SQLITE_OK;
+}
+
+static int vt_rowid(sqlite3_vtab_cursor *vc, sqlite3_int64 *rowid)
+{
+    *rowid = ((qs_cursor *)vc)->rowid;
+    return SQLITE_OK;
+}
+
+/* colUsed is only visible in xBestIndex; keep it per plan in idxStr's
+** companion: SQLite gives each cursor the plan's idxStr, so the used
+** columns travel as a prefix "u<hex>|". */
+static int vt_best_index_used(sqlite3_vtab *vt, sqlite3_index_info *info)
+{
+    int rc = vt_best_index(vt, info);
+    if (rc != SQLITE_OK)
+        return rc;
+    char *s = sqlite3_mprintf("u%llx|%s", (unsigned long long)info->colUsed, info->idxStr);
+    sqlite3_free(info->idxStr);
+    info->idxStr = s;
+    return SQLITE_OK;
+}
+
+static int vt_filter_used(sqlite3_vtab_cursor *vc, int idx_num, const char *idx_str, int argc,
+                          sqlite3_value **argv)
+{
+    qs_cursor *c = (qs_cursor *)vc;
+    unsigned long long used = ~0ULL;
+    const char *rest = idx_str ? strchr(idx_str, '|') : NULL;
+    if (idx_str && idx_str[0] == 'u' && rest)
+        used = strtoull(idx_str + 1, NULL, 16);
+    int rc;
+    c->used = used;
+    rc = vt_filter(vc, idx_num, rest ? rest + 1 : idx_str, argc, argv);
+    return rc;
+}
+
+static const sqlite3_module qs_module = {
+    .iVersion = 3,
+    .xCreate = vt_connect,
+    .xConnect = vt_connect,
+    .xBestIndex = vt_best_index_used,
+    .xDisconnect = vt_disconnect,
+    .xDestroy = vt_disconnect,
+    .xOpen = vt_open,
+    .xClose = vt_close,
+    .xFilter = vt_filter_used,
+    .xNext = vt_next,
+    .xEof = vt_eof,
+    .xColumn = vt_column,
+    .xRowid = vt_rowid,
+};
+
+int tarn_qscan_register(sqlite3 *db, tarn_qscan_ctx *ctx, tarn_error *err)
+{
+    int rc = sqlite3_create_module_v2(db, "tarn", &qs_module, ctx, NULL);
+    if (rc != SQLITE_OK)
+        return tarn_error_set(err, TARN_ERR_INTERNAL, "query: cannot register the scan module: %s",
+                              sqlite3_errmsg(db));
+    return TARN_OK;
+}
+
+/* Run one statement on db; err names what failed. */
+static int exec(sqlite3 *db, const char *sql, tarn_error *err)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        tarn_error_set(err, rc == SQLITE_ERROR && msg && strstr(msg, "does not exist")
+                                ? TARN_ERR_NOTFOUND : TARN_ERR_INVALID,
+                       "%s", msg ? msg : sqlite3_errmsg(db));
+        sqlite3_free(msg);
+        return err->code;
+    }
+    return TARN_OK;
+}
+
+/* Attach an empty in-memory schema named database unless db has one. */
+static int attach(sqlite3 *db, const char *database, tarn_error *err)
+{
+    sqlite3_stmt *st;
+    bool found = false;
+    if (sqlite3_prepare_v2(db, "PRAGMA database_list", -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW)
+            if (sqlite3_stricmp((const char *)sqlite3_column_text(st, 1), database) == 0)
+                found = true;
+        sqlite3_finalize(st);
+    }
+    if (found)
+        return TARN_OK;
+    char *sql = sqlite3_mprintf("ATTACH ':memory:' AS \"%w\"", database);
+    int rc = exec(db, sql, err);
+    sqlite3_free(sql);
+    return rc;
+}
+
+/* (Re)create schema.table as a tarn virtual table over database.table. */
+static int create_vtab(sqlite3 *db, const char *schema, const char *database, const char *table,
+                       tarn_error *err)
+{
+    char *sql = sqlite3_mprintf("DROP TABLE IF EXISTS \"%w\".\"%w\"; "
+                                "CREATE VIRTUAL TABLE \"%w\".\"%w\" USING tarn(\"%w\", \"%w\")",
+                                schema, table, schema, table, database, table);
+    int rc = exec(db, sql, err);
+    sqlite3_free(sql);
+    return rc;
+}
+
 int tarn_qscan_expose(sqlite3 *db, tarn_qscan_ctx *ctx, const char *database,
-                      const char *table, bool is_default, tarn_error *err) { return tarn_error_set(err, TARN_ERR_UNSUPPORTED, "scan: not built yet"); }
+                      const char *table, bool is_default, tarn_error *err)
+{
+    tarn_cat_table t;
+    int rc = tarn_catalog_table_get(ctx->cat, database, table, &t, err);
+    if (rc)
+        return rc;
+    char *dbname = tarn_xstrdup(t.database), *tname = tarn_xstrdup(t.name);
+    tarn_cat_table_free(&t);
+    rc = attach(db, dbname, err);
+    if (rc == TARN_OK)
+        rc = create_vtab(db, dbname, dbname, tname, err);
+    if (rc == TARN_OK && is_default)
+        rc = create_vtab(db, "temp", dbname, tname, err);
+    free(dbname);
+    free(tname);
+    return rc;
+}

@@ -1,0 +1,281 @@
+/*
+** filter.c: the comparisons a scan evaluates itself, on decoded column
+** batches (a selection vector of passing rows, no allocation per row), and
+** on Parquet row-group statistics (min/max, null counts) to skip row groups
+** no row of which can pass. Fast paths compare typed vectors directly
+** (integers, doubles, strings, dates against a YYYY-MM-DD constant); the
+** generic path compares the value SQLite would see, so both agree with
+** SQLite's own evaluation of the same constraint.
+*/
+#include "query/scan_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Operator -> bit set of accepted comparison results (bit cmp+1). */
+static unsigned op_mask(int op)
+{
+    switch (op) {
+    case QS_EQ: return 2;
+    case QS_NE: return 5;
+    case QS_LT: return 1;
+    case QS_LE: return 3;
+    case QS_GT: return 4;
+    case QS_GE: return 6;
+    default: return 0;
+    }
+}
+
+/* Days of a strict 'YYYY-MM-DD' text, or false. */
+static bool parse_date(const char *s, size_t n, int64_t *days)
+{
+    if (n != 10 || s[4] != '-' || s[7] != '-')
+        return false;
+    int v[3] = {0, 0, 0}, w[3] = {4, 2, 2}, off[3] = {0, 5, 8};
+    for (int f = 0; f < 3; f++)
+        for (int k = 0; k < w[f]; k++) {
+            char ch = s[off[f] + k];
+            if (ch < '0' || ch > '9')
+                return false;
+            v[f] = v[f] * 10 + (ch - '0');
+        }
+    if (!tarn_date_valid(v[0], (unsigned)v[1], (unsigned)v[2]))
+        return false;
+    *days = tarn_days_from_civil(v[0], (unsigned)v[1], (unsigned)v[2]);
+    return true;
+}
+
+/* The fast path for term t over values of type ty (sets ci / cd). */
+static int term_kind(qs_term *t, tarn_type ty)
+{
+    if (t->op == QS_ISNULL || t->op == QS_NOTNULL || t->op == QS_IN || t->v.type == SQLITE_NULL)
+        return QS_K_GENERIC;
+    switch (ty.id) {
+    case TARN_TYPE_BOOLEAN:
+    case TARN_TYPE_INT:
+    case TARN_TYPE_BIGINT:
+        if (t->v.type != SQLITE_INTEGER)
+            return QS_K_GENERIC;
+        t->ci = t->v.i;
+        return QS_K_I64;
+    case TARN_TYPE_DOUBLE:
+        if (t->v.type == SQLITE_TEXT)
+            return QS_K_GENERIC;
+        t->cd = t->v.type == SQLITE_INTEGER ? (double)t->v.i : t->v.d;
+        return QS_K_F64;
+    case TARN_TYPE_STRING:
+        return t->v.type == SQLITE_TEXT ? QS_K_STR : QS_K_GENERIC;
+    case TARN_TYPE_DATE:
+        return t->v.type == SQLITE_TEXT && parse_date(t->v.s, t->v.n, &t->ci) ? QS_K_DATE
+                                                                              : QS_K_GENERIC;
+    default:
+        return QS_K_GENERIC;
+    }
+}
+
+void qs_terms_bind(qs_cursor *c, const tarn_schema *s)
+{
+    for (int i = 0; i < c->nterms; i++) {
+        qs_term *t = &c->terms[i];
+        t->bcol = c->colmap[t->col];
+        t->kind = t->bcol >= 0 ? term_kind(t, s->fields[t->bcol].type) : QS_K_GENERIC;
+    }
+}
+
+static int cmp_i64(int64_t a, int64_t b)
+{
+    return a < b ? -1 : a > b;
+}
+
+static int cmp_str(const char *a, size_t an, const char *b, size_t bn)
+{
+    size_t n = an < bn ? an : bn;
+    int r = n ? memcmp(a, b, n) : 0;
+    return r ? (r < 0 ? -1 : 1) : an < bn ? -1 : an > bn;
+}
+
+/* Keep the rows of sel[0..n) whose value passes; returns the new count. */
+static int64_t filter_term(const qs_term *t, const tarn_column *col, uint32_t *sel, int64_t n)
+{
+    int64_t k = 0;
+    bool nulls = col->null_count > 0;
+    if (t->op == QS_ISNULL || t->op == QS_NOTNULL) {
+        bool want_valid = t->op == QS_NOTNULL;
+        for (int64_t i = 0; i < n; i++)
+            if ((!nulls || tarn_column_is_valid(col, sel[i])) == want_valid)
+                sel[k++] = sel[i];
+        return k;
+    }
+    unsigned mask = op_mask(t->op);
+#define KEEP_IF(CMP)                                                         \
+    for (int64_t i = 0; i < n; i++) {                                        \
+        uint32_t r = sel[i];                                                 \
+        if (nulls && !tarn_column_is_valid(col, r))                          \
+            continue;                                                        \
+        int cmp = (CMP);                                                     \
+        if ((mask >> (cmp + 1)) & 1)                                         \
+            sel[k++] = r;                                                    \
+    }
+    switch (t->kind) {
+    case QS_K_I64:
+        if (col->type.id == TARN_TYPE_BIGINT) {
+            const int64_t *v = col->values;
+            KEEP_IF(cmp_i64(v[r], t->ci));
+        } else if (col->type.id == TARN_TYPE_INT) {
+            const int32_t *v = col->values;
+            KEEP_IF(cmp_i64(v[r], t->ci));
+        } else {
+            const uint8_t *v = col->values;
+            KEEP_IF(cmp_i64(v[r], t->ci));
+        }
+        return k;
+    case QS_K_DATE: {
+        const int32_t *v = col->values;
+        KEEP_IF(cmp_i64(v[r], t->ci));
+        return k;
+    }
+    case QS_K_F64: {
+        const double *v = col->values;
+        for (int64_t i = 0; i < n; i++) {
+            uint32_t r = sel[i];
+            double x = v[r];
+            if ((nulls && !tarn_column_is_valid(col, r)) || x != x)
+                continue;
+            int cmp = x < t->cd ? -1 : x > t->cd;
+            if ((mask >> (cmp + 1)) & 1)
+                sel[k++] = r;
+        }
+        return k;
+    }
+    case QS_K_STR:
+        KEEP_IF(cmp_str(col->data + col->offsets[r], (size_t)(col->offsets[r + 1] - col->offsets[r]),
+                        t->v.s, t->v.n));
+        return k;
+    default:
+        break;
+    }
+#undef KEEP_IF
+    char buf[64];
+    for (int64_t i = 0; i < n; i++) {
+        qs_val v;
+        qs_value_get(col, sel[i], &v, buf);
+        if (qs_term_accepts(t, &v))
+            sel[k++] = sel[i];
+    }
+    return k;
+}
+
+int64_t qs_filter_batch(qs_cursor *c, int64_t start)
+{
+    int64_t nr = c->batch.nrows;
+    if ((size_t)nr > c->sel_cap) {
+        c->sel_cap = (size_t)nr;
+        c->sel = tarn_xrealloc(c->sel, c->sel_cap * sizeof *c->sel);
+    }
+    int64_t n = 0;
+    for (int64_t r = start; r < nr; r++)
+        c->sel[n++] = (uint32_t)r;
+    for (int i = 0; i < c->nterms && n > 0; i++) {
+        const qs_term *t = &c->terms[i];
+        if (t->bcol < 0) {
+            qs_val null = {.type = SQLITE_NULL};
+            if (!qs_term_accepts(t, &null))
+                n = 0;
+            continue;
+        }
+        n = filter_term(t, &c->batch.cols[t->bcol], c->sel, n);
+    }
+    return n;
+}
+
+/* ---- row groups ---- */
+
+/* The leaf of a flat top-level field, or -1. */
+static int flat_leaf(const tarn_pq_meta *m, int field)
+{
+    int found = -1;
+    for (int l = 0; l < m->nleaves; l++)
+        if (m->leaves[l].field == field) {
+            if (found >= 0 || m->leaves[l].max_rep > 0)
+                return -1;
+            found = l;
+        }
+    return found;
+}
+
+/* Compare a statistic bound (min or max) with the term's constant. */
+static int stat_cmp(const qs_term *t, const tarn_pq_stats *st, bool max)
+{
+    switch (t->kind) {
+    case QS_K_I64:
+    case QS_K_DATE:
+        return cmp_i64(max ? st->max.i : st->min.i, t->ci);
+    case QS_K_F64: {
+        double x = max ? st->max.d : st->min.d;
+        return x < t->cd ? -1 : x > t->cd;
+    }
+    default:
+        return max ? cmp_str(st->max_str, st->max_len, t->v.s, t->v.n)
+                   : cmp_str(st->min_str, st->min_len, t->v.s, t->v.n);
+    }
+}
+
+/* True if the statistics of chunk ch rule out every row for t. */
+static bool chunk_rules_out(qs_term *t, const tarn_pq_leaf *leaf, const tarn_pq_chunk *ch,
+                            int64_t rows)
+{
+    const tarn_pq_stats *st = &ch->stats;
+    if (t->op == QS_ISNULL)
+        return st->has_null_count && st->null_count == 0;
+    if (t->op == QS_NOTNULL)
+        return st->has_null_count && st->null_count >= rows;
+    int kind = term_kind(t, leaf->type);
+    if (kind == QS_K_GENERIC)
+        return false;
+    t->kind = kind;
+    bool has_max = st->has_max && (kind != QS_K_STR || st->max_exact);
+    int lo = st->has_min ? stat_cmp(t, st, false) : -2;
+    int hi = has_max ? stat_cmp(t, st, true) : 2;
+    switch (t->op) {
+    case QS_EQ: return (st->has_min && lo > 0) || (has_max && hi < 0);
+    case QS_LT: return st->has_min && lo >= 0;
+    case QS_LE: return st->has_min && lo > 0;
+    case QS_GT: return has_max && hi <= 0;
+    case QS_GE: return has_max && hi < 0;
+    case QS_NE: return st->has_min && has_max && lo == 0 && hi == 0 && st->has_null_count &&
+                       st->null_count == 0 && kind != QS_K_F64;
+    default: return false;
+    }
+}
+
+bool qs_row_group_may_match(qs_cursor *c, const tarn_pq_meta *m, const tarn_pq_row_group *rg,
+                            char *why, size_t n)
+{
+    for (int i = 0; i < c->nterms; i++) {
+        qs_term *t = &c->terms[i];
+        int b = c->colmap[t->col];
+        int leaf = b >= 0 ? flat_leaf(m, c->pq_fields[b]) : -1;
+        if (leaf < 0)
+            continue;
+        if (chunk_rules_out(t, &m->leaves[leaf], &rg->chunks[leaf], rg->rows)) {
+            char txt[200];
+            qs_term_text(c->tab, t, txt, sizeof txt);
+            snprintf(why, n, "statistics of %s rule out %s", m->leaves[leaf].path, txt);
+            return false;
+        }
+    }
+    return true;
+}
+
+void qs_terms_free(qs_term *t, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(t[i].owned);
+        for (int k = 0; k < t[i].nset; k++)
+            free(t[i].set_owned[k]);
+        free(t[i].set);
+        free(t[i].set_owned);
+    }
+    free(t);
+}
