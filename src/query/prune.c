@@ -176,10 +176,15 @@ static int list_location(qs_cursor *c, const char *location, int part, tarn_erro
     }
     list_ud l = {c, u.bucket, kl, part};
     tarn_list_request req = {.prefix = u.key};
+    size_t before = c->nobjs;
     rc = tarn_object_list_all(c->tab->ctx->store, u.bucket, &req, list_one, &l, err);
     if (rc == TARN_ERR_NOTFOUND)
         return tarn_error_set(err, rc, "%s: %s (the table's bucket is missing; create it or "
                               "fix the table's LOCATION)", location, err->msg);
+    if (rc == TARN_OK && c->nobjs == before)
+        return tarn_error_set(err, TARN_ERR_NOTFOUND,
+                              "s3://%s/%s: no objects (the table's data was deleted or moved; "
+                              "run the crawler or MSCK REPAIR TABLE)", u.bucket, u.key);
     return rc;
 }
 
