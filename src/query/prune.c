@@ -91,7 +91,7 @@ bool qs_term_accepts(const qs_term *t, const qs_val *v)
 
 void qs_term_text(const qs_table *q, const qs_term *t, char *buf, size_t n)
 {
-    static const char *ops[] = {"=", "<>", "<", "<=", ">", ">=", "IS NULL", "IS NOT NULL", "IN"};
+    static const char *ops[] = {"=", "<>", "<", "<=", ">", ">=", "IS NULL", "IS NOT NULL", "IN", "="};
     const char *name = t->col < q->ncols ? q->t.columns[t->col].name
                                          : q->t.partition_keys[t->col - q->ncols].name;
     const qs_val *v = t->op == QS_IN ? (t->nset ? &t->set[0] : NULL) : &t->v;

@@ -21,7 +21,7 @@ typedef struct qs_val {
 } qs_val;
 
 /* Comparison operators a scan evaluates itself. */
-enum { QS_EQ, QS_NE, QS_LT, QS_LE, QS_GT, QS_GE, QS_ISNULL, QS_NOTNULL, QS_IN };
+enum { QS_EQ, QS_NE, QS_LT, QS_LE, QS_GT, QS_GE, QS_ISNULL, QS_NOTNULL, QS_IN, QS_KEY };
 
 /* SQLite column affinities, from a declared type name. */
 enum { QS_AFF_BLOB, QS_AFF_TEXT, QS_AFF_NUMERIC, QS_AFF_INTEGER, QS_AFF_REAL };
@@ -70,6 +70,36 @@ typedef struct qs_object {
     int part;                   /* index into the cursor's partitions, -1 */
 } qs_object;
 
+/* A join key in normal form (scan_index.c): kind 0 null, 1 integer (also
+** integral doubles and text reading as one), 2 double, 3 text. */
+typedef struct qs_key {
+    int kind;
+    int64_t i;
+    double d;
+    const char *s;
+    size_t n;
+} qs_key;
+
+/* A batch kept by a join index, with its column map and partition. */
+typedef struct qs_cached {
+    tarn_batch b;
+    int *colmap;
+    int part;
+} qs_cached;
+
+/* Every passing row of a table, hashed by one column (scan_index.c). */
+typedef struct qs_index {
+    int kcol;
+    qs_cached *batches;
+    int nbatches;
+    uint32_t *eb, *er;          /* per entry: batch, row */
+    uint64_t *hash;             /* per entry: its key's hash */
+    int64_t *next;              /* per entry: next in its chain, -1 */
+    int64_t *heads;             /* per bucket: first entry, -1 */
+    size_t mask;
+    int64_t n, cap;
+} qs_index;
+
 typedef struct qs_cursor {
     sqlite3_vtab_cursor base;
     qs_table *tab;
@@ -101,6 +131,13 @@ typedef struct qs_cursor {
     int64_t rowid;
     bool eof;
     char vbuf[64];
+    /* Join lookups: the key column and argument, the index, the entry. */
+    int key_col, key_arg;
+    qs_index *ix;
+    int64_t ix_cur;
+    uint64_t ix_hash;
+    qs_key ix_key;
+    char *ix_key_owned;
 } qs_cursor;
 
 /* ---- values (scan.c) ---- */
@@ -135,6 +172,18 @@ int64_t qs_filter_batch(qs_cursor *c, int64_t start);
 bool qs_row_group_may_match(qs_cursor *c, const tarn_pq_meta *m, const tarn_pq_row_group *rg,
                             char *why, size_t n);
 void qs_terms_free(qs_term *t, int n);
+
+/* ---- join index (scan_index.c) ---- */
+/* Read every passing row of the listed objects into c->ix, hashed by table
+** column kcol. SQLITE_OK or an error (ctx->err filled). */
+int qs_index_build(qs_cursor *c, int kcol);
+/* Position c->ix_cur on the first row whose key equals key (-1: none). */
+void qs_index_seek(qs_cursor *c, sqlite3_value *key);
+void qs_index_next(qs_cursor *c);
+/* The column col of the current entry's batch (NULL: absent), its row
+** and partition. */
+const tarn_column *qs_index_column(const qs_cursor *c, int col, int64_t *row, int *part);
+void qs_index_free(qs_index *ix);
 
 /* ---- reading (scan.c) ---- */
 /* Move to the next passing row; sets c->eof at the end. SQLITE_OK or an

@@ -224,7 +224,8 @@ static int op_of(unsigned char op)
     }
 }
 
-/* Whether constraint i can be evaluated by the scan, and as which op. */
+/* Whether constraint i can be evaluated by the scan, and as which op:
+** QS_KEY for an equality on a data column with another table's column. */
 static int usable_op(const qs_table *q, sqlite3_index_info *info, int i)
 {
     const struct sqlite3_index_constraint *c = &info->aConstraint[i];
@@ -241,32 +242,49 @@ static int usable_op(const qs_table *q, sqlite3_index_info *info, int i)
         return key && sqlite3_vtab_in(info, i, 1) ? QS_IN : -1;
     sqlite3_value *rhs = NULL;
     if (sqlite3_vtab_rhs_value(info, i, &rhs) != SQLITE_OK || !rhs)
-        return -1;
+        return op == QS_EQ && !key ? QS_KEY : -1;
     return op;
 }
 
+/* Rows the table holds, as the catalog estimates them. */
+static double table_rows(const qs_table *q)
+{
+    return q->t.row_count > 0 ? (double)q->t.row_count : 1e6;
+}
+
+/* Plan: every usable constant constraint is evaluated by the scan (and
+** omitted by SQLite); at most one join key is looked up through the join
+** index (SQLite re-checks it). A lookup costs little beside a full scan,
+** more for a larger table, so SQLite hashes the smaller side of a join. */
 static int vt_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
 {
     qs_table *q = (qs_table *)vt;
     tarn_buf s;
     tarn_buf_init(&s, 0);
     int argv = 0;
-    double cost = 1e6;
+    bool have_key = false;
+    double rows = table_rows(q), sel = 1;
     for (int i = 0; i < info->nConstraint; i++) {
         int op = usable_op(q, info, i);
-        if (op < 0)
+        if (op < 0 || (op == QS_KEY && have_key))
             continue;
         int col = info->aConstraint[i].iColumn;
         info->aConstraintUsage[i].argvIndex = ++argv;
-        info->aConstraintUsage[i].omit = 1;
+        info->aConstraintUsage[i].omit = op != QS_KEY;
         tarn_buf_appendf(&s, "%d,%d;", col, op);
-        cost /= col >= q->ncols ? (op == QS_EQ || op == QS_IN ? 20 : 4) : 2;
+        have_key |= op == QS_KEY;
+        sel /= col >= q->ncols ? (op == QS_EQ || op == QS_IN ? 20 : 4) : 2;
+    }
+    double cost = rows * sel * 10 + 10;
+    if (have_key) {
+        double per = 1 + rows * rows / 1e7;
+        cost = per < cost / 2 ? per : cost / 2;
     }
     info->idxNum = argv;
     info->idxStr = sqlite3_mprintf("%s", s.data ? s.data : "");
     info->needToFreeIdxStr = 1;
     info->estimatedCost = cost;
-    info->estimatedRows = (sqlite3_int64)cost;
+    info->estimatedRows = (sqlite3_int64)(have_key ? 10 : rows * sel + 1);
     tarn_buf_free(&s);
     return SQLITE_OK;
 }
@@ -281,6 +299,7 @@ static int vt_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out)
     memset(c, 0, sizeof *c);
     c->tab = (qs_table *)vt;
     c->eof = true;
+    c->key_col = -1;
     *out = &c->base;
     return SQLITE_OK;
 }
@@ -299,6 +318,8 @@ static int vt_close(sqlite3_vtab_cursor *vc)
 {
     qs_cursor *c = (qs_cursor *)vc;
     cursor_reset(c);
+    qs_index_free(c->ix);
+    free(c->ix_key_owned);
     free(c->sel);
     sqlite3_free(c);
     return SQLITE_OK;
@@ -333,13 +354,19 @@ static int parse_terms(qs_cursor *c, const char *idx, int argc, sqlite3_value **
     qs_table *q = c->tab;
     qs_term *all = tarn_xcalloc((size_t)argc + 1, sizeof *all);
     int n = 0;
-    for (const char *p = idx ? idx : ""; *p && n < argc;) {
+    c->key_col = -1;
+    for (int a = 0; idx && *idx && a < argc; a++) {
         int col, op, used;
-        if (sscanf(p, "%d,%d;%n", &col, &op, &used) != 2)
+        if (sscanf(idx, "%d,%d;%n", &col, &op, &used) != 2)
             break;
-        term_fill(q, &all[n], col, op, argv[n]);
+        idx += used;
+        if (op == QS_KEY) {
+            c->key_col = col;
+            c->key_arg = a;
+            continue;
+        }
+        term_fill(q, &all[n], col, op, argv[a]);
         n++;
-        p += used;
     }
     qs_term *k = tarn_xcalloc((size_t)n + 1, sizeof *k), *d = tarn_xcalloc((size_t)n + 1, sizeof *d);
     int nk = 0, nd = 0;
@@ -373,6 +400,11 @@ static int vt_filter(sqlite3_vtab_cursor *vc, int idx_num, const char *idx_str, 
     qs_cursor *c = (qs_cursor *)vc;
     qs_table *q = c->tab;
     tarn_qscan_ctx *ctx = q->ctx;
+    if (c->ix) {
+        qs_index_seek(c, argv[c->key_arg]);
+        c->eof = c->ix_cur < 0;
+        return SQLITE_OK;
+    }
     cursor_reset(c);
     c->need_data = false;
     for (int i = 0; i < q->ncols; i++)
@@ -391,6 +423,14 @@ static int vt_filter(sqlite3_vtab_cursor *vc, int idx_num, const char *idx_str, 
     }
     c->eof = false;
     c->rowid = 0;
+    if (c->key_col >= 0) {
+        rc = qs_index_build(c, c->key_col);
+        if (rc != SQLITE_OK)
+            return scan_fail(c, rc);
+        qs_index_seek(c, argv[c->key_arg]);
+        c->eof = c->ix_cur < 0;
+        return SQLITE_OK;
+    }
     rc = qs_advance(c);
     return rc == SQLITE_OK ? SQLITE_OK : scan_fail(c, rc);
 }
@@ -398,8 +438,13 @@ static int vt_filter(sqlite3_vtab_cursor *vc, int idx_num, const char *idx_str, 
 static int vt_next(sqlite3_vtab_cursor *vc)
 {
     qs_cursor *c = (qs_cursor *)vc;
-    c->pos++;
     c->rowid++;
+    if (c->ix) {
+        qs_index_next(c);
+        c->eof = c->ix_cur < 0;
+        return SQLITE_OK;
+    }
+    c->pos++;
     int rc = qs_advance(c);
     return rc == SQLITE_OK ? SQLITE_OK : scan_fail(c, rc);
 }
@@ -425,15 +470,41 @@ static void result_val(sqlite3_context *ctx, const qs_val *v)
     }
 }
 
+/* Partition key column i of partition part. */
+static void key_result(const qs_cursor *c, sqlite3_context *ctx, int part, int i)
+{
+    const qs_table *q = c->tab;
+    if (part >= 0)
+        result_val(ctx, &c->pvals[(size_t)part * (size_t)q->nkeys + (size_t)(i - q->ncols)]);
+    else
+        sqlite3_result_null(ctx);
+}
+
+/* xColumn over the join index's current entry. */
+static int index_column(qs_cursor *c, sqlite3_context *ctx, int i)
+{
+    int64_t row;
+    int part;
+    const tarn_column *col = qs_index_column(c, i < c->tab->ncols ? i : -1, &row, &part);
+    if (i >= c->tab->ncols) {
+        key_result(c, ctx, part, i);
+        return SQLITE_OK;
+    }
+    qs_val v = {.type = SQLITE_NULL};
+    if (col)
+        qs_value_get(col, row, &v, c->vbuf);
+    result_val(ctx, &v);
+    return SQLITE_OK;
+}
+
 static int vt_column(sqlite3_vtab_cursor *vc, sqlite3_context *ctx, int i)
 {
     qs_cursor *c = (qs_cursor *)vc;
     qs_table *q = c->tab;
+    if (c->ix)
+        return index_column(c, ctx, i);
     if (i >= q->ncols) {
-        if (c->cur_part >= 0)
-            result_val(ctx, &c->pvals[(size_t)c->cur_part * (size_t)q->nkeys + (size_t)(i - q->ncols)]);
-        else
-            sqlite3_result_null(ctx);
+        key_result(c, ctx, c->cur_part, i);
         return SQLITE_OK;
     }
     int b = c->counting || !c->colmap ? -1 : c->colmap[i];

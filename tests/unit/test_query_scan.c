@@ -343,6 +343,22 @@ static void test_csv_and_json(void **state)
     expect(f, "SELECT id FROM events WHERE kind IS NULL", "2\n");
 }
 
+static void test_joins(void **state)
+{
+    fixture *f = *state;
+    expect(f, "SELECT count(*), sum(b.amount) FROM sales a JOIN sales b "
+              "ON a.id = b.id AND a.country = b.country WHERE a.qty = 2",
+           "86|6407.0\n");
+    /* Each side read once: the inner side through the join index. */
+    assert_int_equal(f->ctx.objects_read, 4);
+    expect(f, "SELECT p.name, e.kind, e.v FROM people p JOIN events e ON e.id = p.id ORDER BY p.id",
+           "Ann|a|1.5\nSmith; J|NULL|2.0\nBo|c|NULL\n");
+    expect(f, "SELECT p.id, s.name FROM people p LEFT JOIN sales s ON s.id = p.id + 1000 "
+              "AND s.country = 'DE' ORDER BY p.id",
+           "1|n1\n2|n2\n3|n3\n");
+    expect(f, "SELECT count(*) FROM sales a JOIN events e ON a.name = 'n' || e.id", "90\n");
+}
+
 static void test_cutoff(void **state)
 {
     fixture *f = *state;
@@ -412,6 +428,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_row_group_skipping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pushed_equals_unpushed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_csv_and_json, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_joins, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cutoff, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deleted_object, setup, teardown),
