@@ -46,6 +46,46 @@ static bool parse_date(const char *s, size_t n, int64_t *days)
     return true;
 }
 
+/* Read n digits at s into *v; false if one is not a digit. */
+static bool read_digits(const char *s, int n, int *v)
+{
+    *v = 0;
+    for (int k = 0; k < n; k++) {
+        if (s[k] < '0' || s[k] > '9')
+            return false;
+        *v = *v * 10 + (s[k] - '0');
+    }
+    return true;
+}
+
+/* Micros of a timestamp text in the canonical form 'YYYY-MM-DD
+** HH:MM:SS.ffffff' or a prefix of it ending after the date, the seconds
+** or a fraction digit; *prefix when shorter than the full form (such a
+** text sorts before every instant it starts and after every earlier one). */
+static bool parse_ts(const char *s, size_t n, int64_t *us, bool *prefix)
+{
+    int64_t days;
+    if (n < 10 || !parse_date(s, 10, &days))
+        return false;
+    int h = 0, mi = 0, se = 0, frac = 0;
+    if (n > 10) {
+        if (n < 19 || s[10] != ' ' || s[13] != ':' || s[16] != ':' || !read_digits(s + 11, 2, &h) ||
+            !read_digits(s + 14, 2, &mi) || !read_digits(s + 17, 2, &se) || h > 23 || mi > 59 ||
+            se > 59)
+            return false;
+        if (n > 19) {
+            int digits = (int)n - 20;
+            if (s[19] != '.' || digits < 1 || digits > 6 || !read_digits(s + 20, digits, &frac))
+                return false;
+            for (int k = digits; k < 6; k++)
+                frac *= 10;
+        }
+    }
+    *us = days * 86400000000LL + (int64_t)((h * 60 + mi) * 60 + se) * 1000000 + frac;
+    *prefix = n != 26;
+    return true;
+}
+
 /* The fast path for term t over values of type ty (sets ci / cd). */
 static int term_kind(qs_term *t, tarn_type ty)
 {
@@ -69,6 +109,9 @@ static int term_kind(qs_term *t, tarn_type ty)
     case TARN_TYPE_DATE:
         return t->v.type == SQLITE_TEXT && parse_date(t->v.s, t->v.n, &t->ci) ? QS_K_DATE
                                                                               : QS_K_GENERIC;
+    case TARN_TYPE_TIMESTAMP:
+        return t->v.type == SQLITE_TEXT && parse_ts(t->v.s, t->v.n, &t->ci, &t->ts_prefix)
+                   ? QS_K_TS : QS_K_GENERIC;
     default:
         return QS_K_GENERIC;
     }
@@ -86,6 +129,12 @@ void qs_terms_bind(qs_cursor *c, const tarn_schema *s)
 static int cmp_i64(int64_t a, int64_t b)
 {
     return a < b ? -1 : a > b;
+}
+
+/* A timestamp against a QS_K_TS constant, as their texts compare. */
+static inline int cmp_ts(int64_t v, const qs_term *t)
+{
+    return t->ts_prefix ? (v < t->ci ? -1 : 1) : cmp_i64(v, t->ci);
 }
 
 static int cmp_str(const char *a, size_t an, const char *b, size_t bn)
@@ -133,6 +182,11 @@ static int64_t filter_term(const qs_term *t, const tarn_column *col, uint32_t *s
     case QS_K_DATE: {
         const int32_t *v = col->values;
         KEEP_IF(cmp_i64(v[r], t->ci));
+        return k;
+    }
+    case QS_K_TS: {
+        const int64_t *v = col->values;
+        KEEP_IF(cmp_ts(v[r], t));
         return k;
     }
     case QS_K_F64: {
@@ -211,6 +265,8 @@ static int stat_cmp(const qs_term *t, const tarn_pq_stats *st, bool max)
     case QS_K_I64:
     case QS_K_DATE:
         return cmp_i64(max ? st->max.i : st->min.i, t->ci);
+    case QS_K_TS:
+        return cmp_ts(max ? st->max.i : st->min.i, t);
     case QS_K_F64: {
         double x = max ? st->max.d : st->min.d;
         return x < t->cd ? -1 : x > t->cd;

@@ -305,7 +305,11 @@ static int open_parquet(qs_cursor *c, const qs_object *o, const char *path)
         return fail(c, o, &e);
     }
     c->meta = tarn_reader_parquet_meta(c->rd);
-    (void)ctx;
+    if (c->meta->nrow_groups > 0 && tarn_reader_parquet_row_group(c->rd, 0) < 0) {
+        /* Statistics ruled out every row group: only the footer was read. */
+        ctx->objects_read--;
+        ctx->objects_skipped++;
+    }
     return SQLITE_OK;
 }
 

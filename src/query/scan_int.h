@@ -28,7 +28,7 @@ enum { QS_AFF_BLOB, QS_AFF_TEXT, QS_AFF_NUMERIC, QS_AFF_INTEGER, QS_AFF_REAL };
 
 /* How a term compares: the fast paths over typed vectors, or the generic
 ** path through the value SQLite would see. */
-enum { QS_K_GENERIC, QS_K_I64, QS_K_F64, QS_K_STR, QS_K_DATE };
+enum { QS_K_GENERIC, QS_K_I64, QS_K_F64, QS_K_STR, QS_K_DATE, QS_K_TS };
 
 /* One constraint the scan evaluates: column col (table order) op value.
 ** IN terms hold a set (partition keys only). */
@@ -43,7 +43,8 @@ typedef struct qs_term {
     /* Per object: batch column, and the fast path for its type. */
     int bcol;
     int kind;
-    int64_t ci;         /* QS_K_I64 / QS_K_DATE constant */
+    int64_t ci;         /* QS_K_I64 / QS_K_DATE / QS_K_TS constant */
+    bool ts_prefix;     /* QS_K_TS: the text is a prefix of ci's (never equal) */
     double cd;          /* QS_K_F64 constant */
 } qs_term;
 
