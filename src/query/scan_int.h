@@ -134,6 +134,7 @@ typedef struct qs_cursor {
     char vbuf[64];
     /* Join lookups: the key column and argument, the index, the entry. */
     int key_col, key_arg;
+    int64_t key_filters;        /* xFilter calls with a join key so far */
     qs_index *ix;
     int64_t ix_cur;
     uint64_t ix_hash;

@@ -135,7 +135,11 @@ static int table_setup(qs_table *q, tarn_error *err)
         tarn_error e;
         if (tarn_type_parse(c->type, &q->types[i], &e))
             q->types[i] = (tarn_type){TARN_TYPE_STRING, 0, 0};
-        q->aff[i] = qs_affinity(c->type);
+        /* Constants compared with text-valued columns stay text, as in
+        ** Athena (the declared "string" has NUMERIC affinity in SQLite). */
+        tarn_type_id id = q->types[i].id;
+        bool text = id == TARN_TYPE_STRING || id == TARN_TYPE_DATE || id == TARN_TYPE_TIMESTAMP;
+        q->aff[i] = text ? QS_AFF_TEXT : qs_affinity(c->type);
     }
     q->format = table_format(&q->t);
     text_dialect(q);
@@ -423,7 +427,13 @@ static int vt_filter(sqlite3_vtab_cursor *vc, int idx_num, const char *idx_str, 
     }
     c->eof = false;
     c->rowid = 0;
-    if (c->key_col >= 0) {
+    if (c->key_col >= 0 && c->key_filters++ == 0) {
+        /* First lookup: a filtered scan. From the second on (a join's
+        ** inner loop), the join index. */
+        c->terms = tarn_xrealloc(c->terms, (size_t)(c->nterms + 1) * sizeof *c->terms);
+        memset(&c->terms[c->nterms], 0, sizeof *c->terms);
+        term_fill(q, &c->terms[c->nterms++], c->key_col, QS_EQ, argv[c->key_arg]);
+    } else if (c->key_col >= 0) {
         rc = qs_index_build(c, c->key_col);
         if (rc != SQLITE_OK)
             return scan_fail(c, rc);
