@@ -144,18 +144,38 @@ static int cmp_str(const char *a, size_t an, const char *b, size_t bn)
     return r ? (r < 0 ? -1 : 1) : an < bn ? -1 : an > bn;
 }
 
+/* IS [NOT] NULL over sel[0..n); returns the new count. */
+static int64_t filter_nulls(const qs_term *t, const tarn_column *col, uint32_t *sel, int64_t n)
+{
+    int64_t k = 0;
+    bool nulls = col->null_count > 0, want_valid = t->op == QS_NOTNULL;
+    for (int64_t i = 0; i < n; i++)
+        if ((!nulls || tarn_column_is_valid(col, sel[i])) == want_valid)
+            sel[k++] = sel[i];
+    return k;
+}
+
+/* Any comparison, through the value SQLite would see. */
+static int64_t filter_generic(const qs_term *t, const tarn_column *col, uint32_t *sel, int64_t n)
+{
+    int64_t k = 0;
+    char buf[64];
+    for (int64_t i = 0; i < n; i++) {
+        qs_val v;
+        qs_value_get(col, sel[i], &v, buf);
+        if (qs_term_accepts(t, &v))
+            sel[k++] = sel[i];
+    }
+    return k;
+}
+
 /* Keep the rows of sel[0..n) whose value passes; returns the new count. */
 static int64_t filter_term(const qs_term *t, const tarn_column *col, uint32_t *sel, int64_t n)
 {
+    if (t->op == QS_ISNULL || t->op == QS_NOTNULL)
+        return filter_nulls(t, col, sel, n);
     int64_t k = 0;
     bool nulls = col->null_count > 0;
-    if (t->op == QS_ISNULL || t->op == QS_NOTNULL) {
-        bool want_valid = t->op == QS_NOTNULL;
-        for (int64_t i = 0; i < n; i++)
-            if ((!nulls || tarn_column_is_valid(col, sel[i])) == want_valid)
-                sel[k++] = sel[i];
-        return k;
-    }
     unsigned mask = op_mask(t->op);
 #define KEEP_IF(CMP)                                                         \
     for (int64_t i = 0; i < n; i++) {                                        \
@@ -210,14 +230,7 @@ static int64_t filter_term(const qs_term *t, const tarn_column *col, uint32_t *s
         break;
     }
 #undef KEEP_IF
-    char buf[64];
-    for (int64_t i = 0; i < n; i++) {
-        qs_val v;
-        qs_value_get(col, sel[i], &v, buf);
-        if (qs_term_accepts(t, &v))
-            sel[k++] = sel[i];
-    }
-    return k;
+    return filter_generic(t, col, sel, n);
 }
 
 int64_t qs_filter_batch(qs_cursor *c, int64_t start)

@@ -208,8 +208,7 @@ static int check_cancel(qs_cursor *c)
     tarn_qscan_ctx *ctx = c->tab->ctx;
     if (ctx->cancel && *ctx->cancel) {
         tarn_error e;
-        tarn_error_set(&e, TARN_ERR_INTERNAL, "Query cancelled by the user");
-        e.code = TARN_ERR_INVALID;
+        tarn_error_set(&e, TARN_ERR_INVALID, "Query cancelled by the user");
         return fail(c, NULL, &e);
     }
     return SQLITE_OK;
@@ -407,6 +406,7 @@ static int open_object(qs_cursor *c)
         return fail(c, o, &e);
     }
     ctx->objects_read++;
+    qs_explain(ctx, "scan %s: object s3://%s/%s read", q->qname, o->bucket, o->key);
     int rc = q->format == TARN_FORMAT_PARQUET ? open_parquet(c, o, path) : open_text(c, o, path);
     free(path);
     if (rc != SQLITE_OK || c->counting)

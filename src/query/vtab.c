@@ -9,6 +9,7 @@
 */
 #include "query/scan_int.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,33 +28,13 @@ static void table_free(qs_table *t)
     sqlite3_free(t);
 }
 
-/* The parameter key of a JSON object text, or NULL (caller frees). */
+/* The string parameter key of a JSON object text, or NULL (caller frees). */
 static char *json_param(const char *json, const char *key)
 {
-    if (!json)
-        return NULL;
-    char pat[80];
-    snprintf(pat, sizeof pat, "\"%s\":\"", key);
-    const char *p = strstr(json, pat);
-    if (!p)
-        return NULL;
-    p += strlen(pat);
-    tarn_buf b;
-    tarn_buf_init(&b, 0);
-    for (; *p && *p != '"'; p++) {
-        if (*p == '\\' && p[1]) {
-            p++;
-            char c = *p == 't' ? '\t' : *p == 'n' ? '\n' : *p;
-            if (*p == 'u' && strncmp(p + 1, "0001", 4) == 0) {
-                c = '\x01';
-                p += 4;
-            }
-            tarn_buf_putc(&b, c);
-        } else
-            tarn_buf_putc(&b, *p);
-    }
-    char *s = tarn_xstrdup(b.data ? b.data : "");
-    tarn_buf_free(&b);
+    json_t *o = json ? json_loads(json, 0, NULL) : NULL;
+    json_t *v = o ? json_object_get(o, key) : NULL;
+    char *s = json_is_string(v) ? tarn_xstrdup(json_string_value(v)) : NULL;
+    json_decref(o);
     return s;
 }
 

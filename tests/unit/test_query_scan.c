@@ -151,6 +151,26 @@ static void make_text_tables(fixture *f)
         "{\"id\":1,\"kind\":\"a\",\"v\":1.5}\n{\"id\":2,\"kind\":null,\"v\":2}\n{\"id\":3,\"kind\":\"c\"}\n");
 }
 
+/* A LazySimpleSerDe text table: '|' fields, no quoting, no header, 11
+** columns (so the reader names its columns with two digits). */
+static void make_plain_table(fixture *f)
+{
+    tarn_error err = {0};
+    static tarn_cat_column pc[11];
+    static char names[11][8];
+    for (int i = 0; i < 11; i++) {
+        snprintf(names[i], sizeof names[i], "c%d", i);
+        pc[i] = (tarn_cat_column){names[i], i == 1 ? "string" : "bigint", NULL};
+    }
+    tarn_cat_table t = {.database = "db", .name = "plain", .location = "s3://data/plain",
+                        .classification = "csv",
+                        .serde_library = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
+                        .serde_parameters = "{\"field.delim\":\"|\"}",
+                        .columns = pc, .ncolumns = 11, .row_count = -1};
+    assert_int_equal(tarn_catalog_table_create(f->cat, &t, &err), TARN_OK);
+    put(f, "plain/x", "0|\"a|2|3|4|5|6|7|8|9|10\n100|b\"|102|103|104|105|106|107|108|109|110\n");
+}
+
 /* A gzip-compressed JSON lines table (the reader inflates it). */
 static void make_gzip_table(fixture *f)
 {
@@ -187,13 +207,14 @@ static int setup(void **state)
     make_sales(f);
     make_text_tables(f);
     make_gzip_table(f);
+    make_plain_table(f);
     f->ctx.store = f->st;
     f->ctx.cat = f->cat;
     tarn_buf_init(&f->ctx.explain_log, 0);
     assert_int_equal(sqlite3_open(":memory:", &f->db), SQLITE_OK);
     assert_int_equal(tarn_qscan_register(f->db, &f->ctx, &err), TARN_OK);
-    const char *tables[] = {"sales", "people", "events", "gz"};
-    for (int i = 0; i < 4; i++)
+    const char *tables[] = {"sales", "people", "events", "gz", "plain"};
+    for (int i = 0; i < 5; i++)
         if (tarn_qscan_expose(f->db, &f->ctx, "db", tables[i], true, &err)) {
             fprintf(stderr, "expose: %s\n", err.msg);
             return -1;
@@ -381,7 +402,10 @@ static void test_csv_and_json(void **state)
     expect(f, "SELECT name FROM db.people WHERE born < '1989-01-01'", "Smith; J\n");
     expect(f, "SELECT id, kind, v FROM events ORDER BY id", "1|a|1.5\n2|NULL|2.0\n3|c|NULL\n");
     expect(f, "SELECT id FROM events WHERE kind IS NULL", "2\n");
+    expect(f, "SELECT c0, c1, c10 FROM plain ORDER BY c0", "0|\"a|10\n100|b\"|110\n");
+    expect(f, "SELECT c1 FROM plain WHERE c9 > 10", "b\"\n");
     expect(f, "SELECT count(*), sum(id), max(v) FROM gz WHERE kind = 'k1'", "333|166167|997.25\n");
+    assert_true(f->ctx.bytes_scanned > 0);
     tarn_object_info info;
     tarn_error err = {0};
     assert_int_equal(tarn_object_head(f->st, "data", "gz/part-0.json.gz", &info, &err), TARN_OK);
