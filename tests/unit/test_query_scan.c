@@ -123,6 +123,10 @@ static void make_sales(fixture *f)
                                                  &err), TARN_OK);
 }
 
+/* The columns of the JSON lines tables. */
+static tarn_cat_column event_cols[] = {{"id", "bigint", NULL}, {"kind", "string", NULL},
+                                       {"v", "double", NULL}};
+
 static void make_text_tables(fixture *f)
 {
     tarn_error err = {0};
@@ -140,12 +144,10 @@ static void make_text_tables(fixture *f)
     put(f, "people/b.csv", "id;name;born\n4;007;2000-01-01\n");
     put(f, "people/_SUCCESS", "not data");
     put(f, "people/.hidden/x.csv", "garbage\"\n");
-    static tarn_cat_column ec[] = {{"id", "bigint", NULL}, {"kind", "string", NULL},
-                                   {"v", "double", NULL}};
     tarn_cat_table events = {.database = "db", .name = "events", .location = "s3://data/events/",
                              .classification = "json",
                              .serde_library = "org.openx.data.jsonserde.JsonSerDe",
-                             .columns = ec, .ncolumns = 3, .row_count = -1};
+                             .columns = event_cols, .ncolumns = 3, .row_count = -1};
     assert_int_equal(tarn_catalog_table_create(f->cat, &events, &err), TARN_OK);
     put(f, "events/e.json",
         "{\"id\":1,\"kind\":\"a\",\"v\":1.5}\n{\"id\":2,\"kind\":null,\"v\":2}\n{\"id\":3,\"kind\":\"c\"}\n");
@@ -184,10 +186,8 @@ static void make_gzip_table(fixture *f)
     gzclose(gz);
     assert_int_equal(tarn_object_put_file(f->st, "data", "gz/part-0.json.gz", path, &err), TARN_OK);
     unlink(path);
-    static tarn_cat_column ec[] = {{"id", "bigint", NULL}, {"kind", "string", NULL},
-                                   {"v", "double", NULL}};
     tarn_cat_table t = {.database = "db", .name = "gz", .location = "s3://data/gz/",
-                        .classification = "json", .columns = ec, .ncolumns = 3, .row_count = -1};
+                        .classification = "json", .columns = event_cols, .ncolumns = 3, .row_count = -1};
     assert_int_equal(tarn_catalog_table_create(f->cat, &t, &err), TARN_OK);
 }
 
