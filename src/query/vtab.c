@@ -240,7 +240,8 @@ static double table_rows(const qs_table *q)
 /* Plan: every usable constant constraint is evaluated by the scan (and
 ** omitted by SQLite); at most one join key is looked up through the join
 ** index (SQLite re-checks it). A lookup costs little beside a full scan,
-** more for a larger table, so SQLite hashes the smaller side of a join. */
+** more for a larger table, so SQLite hashes the smaller side of a join
+** (the cost grows with the square of the table's rows). */
 static int vt_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
 {
     qs_table *q = (qs_table *)vt;
@@ -260,7 +261,10 @@ static int vt_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
         have_key |= op == QS_KEY;
         sel /= col >= q->ncols ? (op == QS_EQ || op == QS_IN ? 20 : 4) : 2;
     }
-    double cost = rows * sel * 10 + 10;
+    /* Never below 0.6 of a full scan without a join key: SQLite would
+    ** otherwise answer an OR with one scan per branch, deduplicated by
+    ** rowid, and rowids are only unique within one scan. */
+    double cost = rows * 10 * (0.6 + 0.4 * sel) + 10;
     if (have_key) {
         double per = 1 + rows * rows / 1e7;
         cost = per < cost / 2 ? per : cost / 2;

@@ -333,6 +333,10 @@ static void test_partition_pruning(void **state)
     assert_int_equal(f->ctx.partitions_pruned, 1);
     expect(f, "SELECT count(*) FROM sales WHERE country > 'E'", "300\n");
     assert_int_equal(f->ctx.partitions_read, 1);
+    /* OR of constraints on different columns: one scan, nothing lost. */
+    expect(f, "SELECT count(*) FROM sales WHERE country = 'FR' OR id = 1005", "301\n");
+    expect(f, "SELECT count(*) FROM sales WHERE (country = 'DE' AND id < 1003) OR "
+              "(country = 'FR' AND id < 2)", "5\n");
     expect(f, "SELECT count(*) FROM sales WHERE country = 'none'", "0\n");
     assert_int_equal(f->ctx.objects_read, 0);
     assert_int_equal(f->ctx.bytes_scanned, 0);
