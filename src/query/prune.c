@@ -159,6 +159,7 @@ static int list_one(void *ud, const tarn_object_info *obj, const char *common_pr
     o->key = tarn_xstrdup(obj->key);
     o->size = obj->size;
     o->part = l->part;
+    o->id = qs_object_id(c->tab, l->bucket, obj->key);
     return 0;
 }
 
@@ -269,6 +270,47 @@ int qs_prune_and_list(qs_cursor *c, const qs_term *keyterms, int nkeyterms, tarn
     if (q->nkeys > 0)
         return prune_partitions(c, keyterms, nkeyterms, err);
     return list_location(c, q->t.location, -1, err);
+}
+
+/* Double the object-id set and rehash. */
+static void ids_grow(qs_table *q)
+{
+    size_t n = q->obj_mask ? (q->obj_mask + 1) * 2 : 64;
+    free(q->obj_slots);
+    q->obj_slots = tarn_xmalloc(n * sizeof *q->obj_slots);
+    memset(q->obj_slots, 0xff, n * sizeof *q->obj_slots);
+    q->obj_mask = n - 1;
+    for (int64_t i = 0; i < q->nobj_keys; i++) {
+        size_t h = (size_t)tarn_hash64(q->obj_keys[i], strlen(q->obj_keys[i]), 7) & q->obj_mask;
+        while (q->obj_slots[h] >= 0)
+            h = (h + 1) & q->obj_mask;
+        q->obj_slots[h] = i;
+    }
+}
+
+int64_t qs_object_id(qs_table *q, const char *bucket, const char *key)
+{
+    char *name = tarn_xasprintf("%s/%s", bucket, key);
+    if ((size_t)q->nobj_keys * 2 >= q->obj_mask)
+        ids_grow(q);
+    size_t h = (size_t)tarn_hash64(name, strlen(name), 7) & q->obj_mask;
+    for (; q->obj_slots[h] >= 0; h = (h + 1) & q->obj_mask)
+        if (strcmp(q->obj_keys[q->obj_slots[h]], name) == 0) {
+            free(name);
+            return q->obj_slots[h];
+        }
+    q->obj_keys = tarn_xrealloc(q->obj_keys, (size_t)(q->nobj_keys + 1) * sizeof *q->obj_keys);
+    q->obj_keys[q->nobj_keys] = name;
+    q->obj_slots[h] = q->nobj_keys;
+    return q->nobj_keys++;
+}
+
+void qs_object_ids_free(qs_table *q)
+{
+    for (int64_t i = 0; i < q->nobj_keys; i++)
+        free(q->obj_keys[i]);
+    free(q->obj_keys);
+    free(q->obj_slots);
 }
 
 void qs_objects_free(qs_cursor *c)

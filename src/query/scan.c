@@ -396,6 +396,8 @@ static int open_object(qs_cursor *c)
     tarn_qscan_ctx *ctx = q->ctx;
     const qs_object *o = &c->objs[c->iobj];
     c->cur_part = o->part;
+    c->obj_base = o->id << QS_ROW_BITS;
+    c->batch_base = c->next_base = 0;
     c->colmap = tarn_xcalloc((size_t)q->ncols + 1, sizeof *c->colmap);
     c->pq_fields = tarn_xcalloc((size_t)q->ncols + 1, sizeof *c->pq_fields);
     char *path = NULL;
@@ -432,6 +434,9 @@ static int open_split(qs_cursor *c)
         if (g < 0)
             return SQLITE_DONE;
         ctx->row_groups_read++;
+        c->next_base = 0;
+        for (int i = 0; i < g; i++)
+            c->next_base += c->meta->row_groups[i].rows;
         int nf = 0;
         for (int i = 0; i < c->tab->ncols; i++)
             nf += c->colmap[i] >= 0;
@@ -474,6 +479,8 @@ static int next_batch(qs_cursor *c)
         if (check_cancel(c) != SQLITE_OK)
             return SQLITE_ERROR;
         ctx->rows_read += c->batch.nrows;
+        c->batch_base = c->next_base;
+        c->next_base += c->batch.nrows;
         int64_t start = c->skip < c->batch.nrows ? c->skip : c->batch.nrows;
         c->skip -= (int)start;
         if (c->nterms > 0) {

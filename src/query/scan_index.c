@@ -110,6 +110,7 @@ static void take_batch(qs_cursor *c, qs_index *ix)
     cb->colmap = tarn_xmalloc(((size_t)q->ncols + 1) * sizeof *cb->colmap);
     memcpy(cb->colmap, c->colmap, (size_t)q->ncols * sizeof *cb->colmap);
     cb->part = c->cur_part;
+    cb->rowbase = c->obj_base + c->batch_base;
     uint32_t bi = (uint32_t)ix->nbatches++;
     for (int64_t p = c->pos; p < c->nrows; p++)
         add_entry(ix, bi, c->nterms > 0 ? c->sel[p] : (uint32_t)p);
@@ -203,6 +204,12 @@ void qs_index_next(qs_cursor *c)
 {
     if (c->ix_cur >= 0)
         c->ix_cur = match_from(c, c->ix->next[c->ix_cur]);
+}
+
+int64_t qs_index_rowid(const qs_cursor *c)
+{
+    const qs_index *ix = c->ix;
+    return ix->batches[ix->eb[c->ix_cur]].rowbase + ix->er[c->ix_cur];
 }
 
 const tarn_column *qs_index_column(const qs_cursor *c, int col, int64_t *row, int *part)

@@ -61,7 +61,16 @@ typedef struct qs_table {
     tarn_csv_dialect dialect;
     int skip_header;            /* CSV rows to drop at each object's start */
     tarn_schema force;          /* text formats: column types forced by name */
+    /* Object ids for rowids, stable for the table's life: "bucket/key"
+    ** strings in an open-addressing set, id = position in keys. */
+    char **obj_keys;
+    int64_t nobj_keys;
+    int64_t *obj_slots;         /* -1 = empty */
+    size_t obj_mask;
 } qs_table;
+
+/* A row's id: its object's id above, its row in the object below. */
+#define QS_ROW_BITS 36
 
 /* An object the scan will read. */
 typedef struct qs_object {
@@ -69,6 +78,7 @@ typedef struct qs_object {
     char *key;
     int64_t size;
     int part;                   /* index into the cursor's partitions, -1 */
+    int64_t id;                 /* qs_object_id() */
 } qs_object;
 
 /* A join key in normal form (scan_index.c): kind 0 null, 1 integer (also
@@ -86,6 +96,7 @@ typedef struct qs_cached {
     tarn_batch b;
     int *colmap;
     int part;
+    int64_t rowbase;            /* rowid of its row 0 */
 } qs_cached;
 
 /* Every passing row of a table, hashed by one column (scan_index.c). */
@@ -127,14 +138,17 @@ typedef struct qs_cursor {
     uint32_t *sel;              /* rows of the batch that pass, or NULL = all */
     size_t sel_cap;
     int64_t nrows, pos;         /* rows available in this batch, position */
+    int64_t obj_base;           /* object id << QS_ROW_BITS */
+    int64_t batch_base;         /* row in the object of the batch's row 0 */
+    int64_t next_base;          /* ... of the next batch */
     bool counting;              /* no data column used: rows only */
     int cur_part;
-    int64_t rowid;
     bool eof;
     char vbuf[64];
     /* Join lookups: the key column and argument, the index, the entry. */
     int key_col, key_arg;
     int64_t key_filters;        /* xFilter calls with a join key so far */
+    char *key_plan;             /* the idxStr they had */
     qs_index *ix;
     int64_t ix_cur;
     uint64_t ix_hash;
@@ -156,6 +170,9 @@ int qs_affinity(const char *decl);
 /* Load the table's partitions, drop those terms on keys reject, list the
 ** objects of the rest (or of the table location) into the cursor. */
 int qs_prune_and_list(qs_cursor *c, const qs_term *keyterms, int nkeyterms, tarn_error *err);
+/* The id of object bucket/key in q (assigned on first sight). */
+int64_t qs_object_id(qs_table *q, const char *bucket, const char *key);
+void qs_object_ids_free(qs_table *q);
 /* Free what qs_prune_and_list filled. */
 void qs_objects_free(qs_cursor *c);
 /* True if term t accepts v. */
@@ -182,6 +199,8 @@ int qs_index_build(qs_cursor *c, int kcol);
 /* Position c->ix_cur on the first row whose key equals key (-1: none). */
 void qs_index_seek(qs_cursor *c, sqlite3_value *key);
 void qs_index_next(qs_cursor *c);
+/* The rowid of the current entry. */
+int64_t qs_index_rowid(const qs_cursor *c);
 /* The column col of the current entry's batch (NULL: absent), its row
 ** and partition. */
 const tarn_column *qs_index_column(const qs_cursor *c, int col, int64_t *row, int *part);

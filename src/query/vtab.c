@@ -25,6 +25,7 @@ static void table_free(qs_table *t)
     free(t->types);
     free(t->aff);
     tarn_schema_free(&t->force);
+    qs_object_ids_free(t);
     sqlite3_free(t);
 }
 
@@ -262,8 +263,8 @@ static int vt_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
         sel /= col >= q->ncols ? (op == QS_EQ || op == QS_IN ? 20 : 4) : 2;
     }
     /* Never below 0.6 of a full scan without a join key: SQLite would
-    ** otherwise answer an OR with one scan per branch, deduplicated by
-    ** rowid, and rowids are only unique within one scan. */
+    ** otherwise answer an OR with one scan per branch (deduplicated by
+    ** rowid), reading the objects once per branch. */
     double cost = rows * 10 * (0.6 + 0.4 * sel) + 10;
     if (have_key) {
         double per = 1 + rows * rows / 1e7;
@@ -309,6 +310,7 @@ static int vt_close(sqlite3_vtab_cursor *vc)
     cursor_reset(c);
     qs_index_free(c->ix);
     free(c->ix_key_owned);
+    free(c->key_plan);
     free(c->sel);
     sqlite3_free(c);
     return SQLITE_OK;
@@ -389,6 +391,14 @@ static int vt_filter(sqlite3_vtab_cursor *vc, int idx_num, const char *idx_str, 
     qs_cursor *c = (qs_cursor *)vc;
     qs_table *q = c->tab;
     tarn_qscan_ctx *ctx = q->ctx;
+    if (!c->key_plan || strcmp(c->key_plan, idx_str ? idx_str : "") != 0) {
+        /* Another plan on this cursor (an OR's branches): start over. */
+        qs_index_free(c->ix);
+        c->ix = NULL;
+        c->key_filters = 0;
+        free(c->key_plan);
+        c->key_plan = tarn_xstrdup(idx_str ? idx_str : "");
+    }
     if (c->ix) {
         qs_index_seek(c, argv[c->key_arg]);
         c->eof = c->ix_cur < 0;
@@ -411,7 +421,6 @@ static int vt_filter(sqlite3_vtab_cursor *vc, int idx_num, const char *idx_str, 
         return scan_fail(c, SQLITE_ERROR);
     }
     c->eof = false;
-    c->rowid = 0;
     if (c->key_col >= 0 && c->key_filters++ == 0) {
         /* First lookup: a filtered scan. From the second on (a join's
         ** inner loop), the join index. */
@@ -433,7 +442,6 @@ static int vt_filter(sqlite3_vtab_cursor *vc, int idx_num, const char *idx_str, 
 static int vt_next(sqlite3_vtab_cursor *vc)
 {
     qs_cursor *c = (qs_cursor *)vc;
-    c->rowid++;
     if (c->ix) {
         qs_index_next(c);
         c->eof = c->ix_cur < 0;
@@ -516,7 +524,13 @@ static int vt_column(sqlite3_vtab_cursor *vc, sqlite3_context *ctx, int i)
 
 static int vt_rowid(sqlite3_vtab_cursor *vc, sqlite3_int64 *rowid)
 {
-    *rowid = ((qs_cursor *)vc)->rowid;
+    const qs_cursor *c = (const qs_cursor *)vc;
+    if (c->ix)
+        *rowid = qs_index_rowid(c);
+    else if (c->counting)
+        *rowid = c->obj_base + c->pos;
+    else
+        *rowid = c->obj_base + c->batch_base + (c->nterms > 0 ? c->sel[c->pos] : c->pos);
     return SQLITE_OK;
 }
 

@@ -337,6 +337,9 @@ static void test_partition_pruning(void **state)
     expect(f, "SELECT count(*) FROM sales WHERE country = 'FR' OR id = 1005", "301\n");
     expect(f, "SELECT count(*) FROM sales WHERE (country = 'DE' AND id < 1003) OR "
               "(country = 'FR' AND id < 2)", "5\n");
+    expect(f, "SELECT count(*) FROM sales WHERE country = 'FR' OR id = abs(-1005)", "301\n");
+    expect(f, "SELECT count(*) FROM sales WHERE id = abs(-1005) OR id = abs(-5) OR id = 5",
+           "2\n");
     expect(f, "SELECT count(*) FROM sales WHERE country = 'none'", "0\n");
     assert_int_equal(f->ctx.objects_read, 0);
     assert_int_equal(f->ctx.bytes_scanned, 0);
