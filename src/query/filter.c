@@ -290,32 +290,61 @@ static int stat_cmp(const qs_term *t, const tarn_pq_stats *st, bool max)
     }
 }
 
-/* True if the statistics of chunk ch rule out every row for t. */
-static bool chunk_rules_out(qs_term *t, const tarn_pq_leaf *leaf, const tarn_pq_chunk *ch,
-                            int64_t rows)
+/* Why statistics rule a chunk out (0: they do not). */
+enum { RULE_NONE, RULE_MIN, RULE_MAX, RULE_NO_NULLS, RULE_ALL_NULL, RULE_ALL_EQUAL };
+
+/* Which bound of chunk ch's statistics rules out every row for t. */
+static int chunk_rule(qs_term *t, const tarn_pq_leaf *leaf, const tarn_pq_chunk *ch, int64_t rows)
 {
     const tarn_pq_stats *st = &ch->stats;
     if (t->op == QS_ISNULL)
-        return st->has_null_count && st->null_count == 0;
+        return st->has_null_count && st->null_count == 0 ? RULE_NO_NULLS : RULE_NONE;
     if (t->op == QS_NOTNULL)
-        return st->has_null_count && st->null_count >= rows;
+        return st->has_null_count && st->null_count >= rows ? RULE_ALL_NULL : RULE_NONE;
     int kind = term_kind(t, leaf->type);
     if (kind == QS_K_GENERIC)
-        return false;
+        return RULE_NONE;
     t->kind = kind;
-    bool has_max = st->has_max && (kind != QS_K_STR || st->max_exact);
-    int lo = st->has_min ? stat_cmp(t, st, false) : -2;
+    bool has_min = st->has_min, has_max = st->has_max && (kind != QS_K_STR || st->max_exact);
+    int lo = has_min ? stat_cmp(t, st, false) : -2;
     int hi = has_max ? stat_cmp(t, st, true) : 2;
-    switch (t->op) {
-    case QS_EQ: return (st->has_min && lo > 0) || (has_max && hi < 0);
-    case QS_LT: return st->has_min && lo >= 0;
-    case QS_LE: return st->has_min && lo > 0;
-    case QS_GT: return has_max && hi <= 0;
-    case QS_GE: return has_max && hi < 0;
-    case QS_NE: return st->has_min && has_max && lo == 0 && hi == 0 && st->has_null_count &&
-                       st->null_count == 0 && kind != QS_K_F64;
-    default: return false;
-    }
+    bool by_min = has_min && (t->op == QS_LT ? lo >= 0 : (t->op == QS_EQ || t->op == QS_LE) && lo > 0);
+    bool by_max = has_max && (t->op == QS_GT ? hi <= 0 : (t->op == QS_EQ || t->op == QS_GE) && hi < 0);
+    if (by_min || by_max)
+        return by_min ? RULE_MIN : RULE_MAX;
+    if (t->op == QS_NE && lo == 0 && hi == 0 && st->has_null_count && st->null_count == 0 &&
+        kind != QS_K_F64)
+        return RULE_ALL_EQUAL;
+    return RULE_NONE;
+}
+
+/* The constant of t as EXPLAIN shows it (strings quoted). */
+static void const_text(const qs_term *t, char *buf, size_t n)
+{
+    if (t->v.type == SQLITE_TEXT)
+        snprintf(buf, n, t->kind == QS_K_STR ? "'%.*s'" : "%.*s", (int)(t->v.n > 64 ? 64 : t->v.n),
+                 t->v.s);
+    else if (t->v.type == SQLITE_INTEGER)
+        snprintf(buf, n, "%lld", (long long)t->v.i);
+    else
+        snprintf(buf, n, "%.17g", t->v.d);
+}
+
+/* "max(day) < 2021-01-01": why rule ruled a row group out. */
+static void rule_text(const qs_term *t, const char *col, int rule, char *buf, size_t n)
+{
+    char c[100];
+    const_text(t, c, sizeof c);
+    const char *rel = rule == RULE_MIN ? (t->op == QS_LT ? ">=" : ">")
+                                       : (t->op == QS_GT ? "<=" : "<");
+    if (rule == RULE_MIN || rule == RULE_MAX)
+        snprintf(buf, n, "%s(%s) %s %s", rule == RULE_MIN ? "min" : "max", col, rel, c);
+    else if (rule == RULE_NO_NULLS)
+        snprintf(buf, n, "%s has no NULLs", col);
+    else if (rule == RULE_ALL_NULL)
+        snprintf(buf, n, "%s is all NULL", col);
+    else
+        snprintf(buf, n, "every %s is %s", col, c);
 }
 
 bool qs_row_group_may_match(qs_cursor *c, const tarn_pq_meta *m, const tarn_pq_row_group *rg,
@@ -325,12 +354,10 @@ bool qs_row_group_may_match(qs_cursor *c, const tarn_pq_meta *m, const tarn_pq_r
         qs_term *t = &c->terms[i];
         int b = c->colmap[t->col];
         int leaf = b >= 0 ? flat_leaf(m, c->pq_fields[b]) : -1;
-        if (leaf < 0)
-            continue;
-        if (chunk_rules_out(t, &m->leaves[leaf], &rg->chunks[leaf], rg->rows)) {
-            char txt[200];
-            qs_term_text(c->tab, t, txt, sizeof txt);
-            snprintf(why, n, "statistics of %s rule out %s", m->leaves[leaf].path, txt);
+        int rule = leaf >= 0 ? chunk_rule(t, &m->leaves[leaf], &rg->chunks[leaf], rg->rows)
+                             : RULE_NONE;
+        if (rule != RULE_NONE) {
+            rule_text(t, c->tab->t.columns[t->col].name, rule, why, n);
             return false;
         }
     }

@@ -492,7 +492,13 @@ static void test_explain_log(void **state)
     assert_non_null(log);
     assert_non_null(strstr(log, "scan db.sales: partition country=FR read"));
     assert_non_null(strstr(log, "scan db.sales: partition country=DE skipped by country = 'FR'"));
-    assert_non_null(strstr(log, "row group 0 of s3://data/sales/country=FR/part-0.parquet skipped"));
+    assert_non_null(strstr(log, "row group 0 of s3://data/sales/country=FR/part-0.parquet "
+                                "skipped (max(id) < 250)"));
+    assert_non_null(strstr(log, "scan db.sales: object s3://data/sales/country=FR/part-0.parquet read"));
+    assert_null(strstr(log, "country=DE/part-0.parquet"));
+    expect(f, "SELECT count(*) FROM sales WHERE day < '2021-01-03' AND name IS NULL", "2\n");
+    assert_non_null(strstr(f->ctx.explain_log.data, "row group 1 of s3://data/sales/country=DE/"
+                                                    "part-0.parquet skipped (min(day) >= 2021-01-03)"));
     f->ctx.explain = false;
 }
 
