@@ -169,57 +169,66 @@ static int64_t filter_generic(const qs_term *t, const tarn_column *col, uint32_t
     return k;
 }
 
+/* Keep the rows r of sel[0..n) (non-NULL, where CMP, a comparison of
+** row r's value with the constant, is one the operator accepts). */
+#define KEEP_IF(CMP)                                                         \
+    do {                                                                     \
+        unsigned mask_ = op_mask(t->op);                                     \
+        bool nulls_ = col->null_count > 0;                                   \
+        for (int64_t i = 0; i < n; i++) {                                    \
+            uint32_t r = sel[i];                                             \
+            if (nulls_ && !tarn_column_is_valid(col, r))                     \
+                continue;                                                    \
+            int cmp = (CMP);                                                 \
+            if ((mask_ >> (cmp + 1)) & 1)                                    \
+                sel[k++] = r;                                                \
+        }                                                                    \
+    } while (0)
+
+/* Integer-valued columns (boolean, int, bigint, date, timestamp). */
+static int64_t filter_ints(const qs_term *t, const tarn_column *col, uint32_t *sel, int64_t n)
+{
+    int64_t k = 0;
+    switch (col->type.id) {
+    case TARN_TYPE_BIGINT: {
+        const int64_t *v = col->values;
+        KEEP_IF(cmp_i64(v[r], t->ci));
+        break;
+    }
+    case TARN_TYPE_TIMESTAMP: {
+        const int64_t *v = col->values;
+        KEEP_IF(cmp_ts(v[r], t));
+        break;
+    }
+    case TARN_TYPE_INT:
+    case TARN_TYPE_DATE: {
+        const int32_t *v = col->values;
+        KEEP_IF(cmp_i64(v[r], t->ci));
+        break;
+    }
+    default: {
+        const uint8_t *v = col->values;
+        KEEP_IF(cmp_i64(v[r], t->ci));
+        break;
+    }
+    }
+    return k;
+}
+
 /* Keep the rows of sel[0..n) whose value passes; returns the new count. */
 static int64_t filter_term(const qs_term *t, const tarn_column *col, uint32_t *sel, int64_t n)
 {
     if (t->op == QS_ISNULL || t->op == QS_NOTNULL)
         return filter_nulls(t, col, sel, n);
     int64_t k = 0;
-    bool nulls = col->null_count > 0;
-    unsigned mask = op_mask(t->op);
-#define KEEP_IF(CMP)                                                         \
-    for (int64_t i = 0; i < n; i++) {                                        \
-        uint32_t r = sel[i];                                                 \
-        if (nulls && !tarn_column_is_valid(col, r))                          \
-            continue;                                                        \
-        int cmp = (CMP);                                                     \
-        if ((mask >> (cmp + 1)) & 1)                                         \
-            sel[k++] = r;                                                    \
-    }
     switch (t->kind) {
     case QS_K_I64:
-        if (col->type.id == TARN_TYPE_BIGINT) {
-            const int64_t *v = col->values;
-            KEEP_IF(cmp_i64(v[r], t->ci));
-        } else if (col->type.id == TARN_TYPE_INT) {
-            const int32_t *v = col->values;
-            KEEP_IF(cmp_i64(v[r], t->ci));
-        } else {
-            const uint8_t *v = col->values;
-            KEEP_IF(cmp_i64(v[r], t->ci));
-        }
-        return k;
-    case QS_K_DATE: {
-        const int32_t *v = col->values;
-        KEEP_IF(cmp_i64(v[r], t->ci));
-        return k;
-    }
-    case QS_K_TS: {
-        const int64_t *v = col->values;
-        KEEP_IF(cmp_ts(v[r], t));
-        return k;
-    }
+    case QS_K_DATE:
+    case QS_K_TS:
+        return filter_ints(t, col, sel, n);
     case QS_K_F64: {
         const double *v = col->values;
-        for (int64_t i = 0; i < n; i++) {
-            uint32_t r = sel[i];
-            double x = v[r];
-            if ((nulls && !tarn_column_is_valid(col, r)) || x != x)
-                continue;
-            int cmp = x < t->cd ? -1 : x > t->cd;
-            if ((mask >> (cmp + 1)) & 1)
-                sel[k++] = r;
-        }
+        KEEP_IF(v[r] != v[r] ? 2 : v[r] < t->cd ? -1 : v[r] > t->cd);
         return k;
     }
     case QS_K_STR:
@@ -227,11 +236,10 @@ static int64_t filter_term(const qs_term *t, const tarn_column *col, uint32_t *s
                         t->v.s, t->v.n));
         return k;
     default:
-        break;
+        return filter_generic(t, col, sel, n);
     }
-#undef KEEP_IF
-    return filter_generic(t, col, sel, n);
 }
+#undef KEEP_IF
 
 int64_t qs_filter_batch(qs_cursor *c, int64_t start)
 {

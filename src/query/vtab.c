@@ -384,21 +384,45 @@ static int scan_fail(qs_cursor *c, int rc)
     return rc == SQLITE_OK ? SQLITE_ERROR : rc;
 }
 
+/* Forget the join index when the cursor runs another plan (an OR's
+** branches share one cursor). */
+static void check_plan(qs_cursor *c, const char *idx_str)
+{
+    const char *plan = idx_str ? idx_str : "";
+    if (c->key_plan && strcmp(c->key_plan, plan) == 0)
+        return;
+    qs_index_free(c->ix);
+    c->ix = NULL;
+    c->key_filters = 0;
+    free(c->key_plan);
+    c->key_plan = tarn_xstrdup(plan);
+}
+
+/* Start reading with a join key: the first lookup is a filtered scan;
+** from the second on (a join's inner loop) the join index answers. */
+static int start_keyed(qs_cursor *c, sqlite3_value **argv)
+{
+    if (c->key_filters++ == 0) {
+        c->terms = tarn_xrealloc(c->terms, (size_t)(c->nterms + 1) * sizeof *c->terms);
+        memset(&c->terms[c->nterms], 0, sizeof *c->terms);
+        term_fill(c->tab, &c->terms[c->nterms++], c->key_col, QS_EQ, argv[c->key_arg]);
+        return qs_advance(c);
+    }
+    int rc = qs_index_build(c, c->key_col);
+    if (rc == SQLITE_OK) {
+        qs_index_seek(c, argv[c->key_arg]);
+        c->eof = c->ix_cur < 0;
+    }
+    return rc;
+}
+
 static int vt_filter(sqlite3_vtab_cursor *vc, int idx_num, const char *idx_str, int argc,
                      sqlite3_value **argv)
 {
     (void)idx_num;
     qs_cursor *c = (qs_cursor *)vc;
     qs_table *q = c->tab;
-    tarn_qscan_ctx *ctx = q->ctx;
-    if (!c->key_plan || strcmp(c->key_plan, idx_str ? idx_str : "") != 0) {
-        /* Another plan on this cursor (an OR's branches): start over. */
-        qs_index_free(c->ix);
-        c->ix = NULL;
-        c->key_filters = 0;
-        free(c->key_plan);
-        c->key_plan = tarn_xstrdup(idx_str ? idx_str : "");
-    }
+    check_plan(c, idx_str);
     if (c->ix) {
         qs_index_seek(c, argv[c->key_arg]);
         c->eof = c->ix_cur < 0;
@@ -416,26 +440,12 @@ static int vt_filter(sqlite3_vtab_cursor *vc, int idx_num, const char *idx_str, 
     int rc = qs_prune_and_list(c, keys, nkeys, &e);
     qs_terms_free(keys, nkeys);
     if (rc != TARN_OK) {
-        if (ctx->err.code == 0)
-            ctx->err = e;
+        if (q->ctx->err.code == 0)
+            q->ctx->err = e;
         return scan_fail(c, SQLITE_ERROR);
     }
     c->eof = false;
-    if (c->key_col >= 0 && c->key_filters++ == 0) {
-        /* First lookup: a filtered scan. From the second on (a join's
-        ** inner loop), the join index. */
-        c->terms = tarn_xrealloc(c->terms, (size_t)(c->nterms + 1) * sizeof *c->terms);
-        memset(&c->terms[c->nterms], 0, sizeof *c->terms);
-        term_fill(q, &c->terms[c->nterms++], c->key_col, QS_EQ, argv[c->key_arg]);
-    } else if (c->key_col >= 0) {
-        rc = qs_index_build(c, c->key_col);
-        if (rc != SQLITE_OK)
-            return scan_fail(c, rc);
-        qs_index_seek(c, argv[c->key_arg]);
-        c->eof = c->ix_cur < 0;
-        return SQLITE_OK;
-    }
-    rc = qs_advance(c);
+    rc = c->key_col >= 0 ? start_keyed(c, argv) : qs_advance(c);
     return rc == SQLITE_OK ? SQLITE_OK : scan_fail(c, rc);
 }
 
