@@ -403,8 +403,9 @@ static int open_object(qs_cursor *c)
     char *path = NULL;
     tarn_error e = {0};
     if (tarn_object_local_path(ctx->store, o->bucket, o->key, &path, &e)) {
-        tarn_error_set(&e, TARN_ERR_NOTFOUND, "object does not exist (the table's data was "
-                       "deleted or moved; run the crawler or MSCK REPAIR TABLE)");
+        if (e.code == TARN_ERR_NOTFOUND)
+            tarn_error_set(&e, TARN_ERR_NOTFOUND, "object does not exist (the table's data was "
+                           "deleted or moved; run the crawler or MSCK REPAIR TABLE)");
         return fail(c, o, &e);
     }
     ctx->objects_read++;

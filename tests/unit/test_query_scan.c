@@ -483,6 +483,27 @@ static void test_deleted_object(void **state)
     assert_non_null(strstr(sqlite3_errmsg(f->db), "part-1.parquet"));
 }
 
+static void test_object_deleted_during_scan(void **state)
+{
+    fixture *f = *state;
+    reset_counters(f);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(f->db, "SELECT id FROM sales", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW); /* listed both, reading DE */
+    tarn_error err = {0};
+    assert_int_equal(tarn_object_delete(f->st, "data", "sales/country=FR/part-0.parquet", &err),
+                     TARN_OK);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        ;
+    assert_int_equal(rc, SQLITE_ERROR);
+    assert_string_equal(f->ctx.err.msg, "s3://data/sales/country=FR/part-0.parquet: object does "
+                        "not exist (the table's data was deleted or moved; run the crawler or "
+                        "MSCK REPAIR TABLE)");
+    assert_int_equal(f->ctx.err.code, TARN_ERR_NOTFOUND);
+    sqlite3_finalize(st);
+}
+
 static void test_explain_log(void **state)
 {
     fixture *f = *state;
@@ -515,6 +536,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cutoff, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deleted_object, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_object_deleted_during_scan, setup, teardown),
         cmocka_unit_test_setup_teardown(test_explain_log, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
