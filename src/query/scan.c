@@ -172,17 +172,42 @@ int qs_affinity(const char *decl)
 
 /* ---- failures ---- */
 
-/* Record the statement's first scan failure; returns SQLITE_ERROR. */
+/* Remove the local file name (the store's business, not the user's) from
+** a reader's message: "'/home/.../k': " or the bare path. */
+static void strip_local_path(char *msg, const char *path)
+{
+    if (!path || !*path)
+        return;
+    size_t pl = strlen(path);
+    char *p = strstr(msg, path);
+    if (!p)
+        return;
+    char *from = p, *to = p + pl;
+    if (from > msg && from[-1] == '\'' && *to == '\'') {
+        from--;
+        to++;
+    }
+    if (to[0] == ':' && to[1] == ' ')
+        to += 2;
+    memmove(from, to, strlen(to) + 1);
+}
+
+/* Record the statement's first scan failure (naming object o, if any);
+** returns SQLITE_ERROR. */
 static int fail(qs_cursor *c, const qs_object *o, const tarn_error *e)
 {
     tarn_qscan_ctx *ctx = c->tab->ctx;
-    if (ctx->err.code == 0) {
-        if (o)
-            tarn_error_set(&ctx->err, e->code ? e->code : TARN_ERR_CORRUPT, "s3://%s/%s: %s",
-                           o->bucket, o->key, e->msg);
-        else
-            ctx->err = *e;
+    if (ctx->err.code != 0)
+        return SQLITE_ERROR;
+    if (!o) {
+        ctx->err = *e;
+        return SQLITE_ERROR;
     }
+    char msg[sizeof e->msg];
+    snprintf(msg, sizeof msg, "%s", e->msg);
+    strip_local_path(msg, c->path);
+    tarn_error_set(&ctx->err, e->code ? e->code : TARN_ERR_CORRUPT, "s3://%s/%s: %s", o->bucket,
+                   o->key, msg);
     return SQLITE_ERROR;
 }
 
@@ -386,6 +411,8 @@ void qs_object_close(qs_cursor *c)
     c->nsplits = c->isplit = 0;
     free(c->colmap);
     free(c->pq_fields);
+    free(c->path);
+    c->path = NULL;
     c->colmap = NULL;
     c->pq_fields = NULL;
 }
@@ -400,9 +427,8 @@ static int open_object(qs_cursor *c)
     c->batch_base = c->next_base = 0;
     c->colmap = tarn_xcalloc((size_t)q->ncols + 1, sizeof *c->colmap);
     c->pq_fields = tarn_xcalloc((size_t)q->ncols + 1, sizeof *c->pq_fields);
-    char *path = NULL;
     tarn_error e = {0};
-    if (tarn_object_local_path(ctx->store, o->bucket, o->key, &path, &e)) {
+    if (tarn_object_local_path(ctx->store, o->bucket, o->key, &c->path, &e)) {
         if (e.code == TARN_ERR_NOTFOUND)
             tarn_error_set(&e, TARN_ERR_NOTFOUND, "object does not exist (the table's data was "
                            "deleted or moved; run the crawler or MSCK REPAIR TABLE)");
@@ -410,8 +436,8 @@ static int open_object(qs_cursor *c)
     }
     ctx->objects_read++;
     qs_explain(ctx, "scan %s: object s3://%s/%s read", q->qname, o->bucket, o->key);
-    int rc = q->format == TARN_FORMAT_PARQUET ? open_parquet(c, o, path) : open_text(c, o, path);
-    free(path);
+    int rc = q->format == TARN_FORMAT_PARQUET ? open_parquet(c, o, c->path)
+                                              : open_text(c, o, c->path);
     if (rc != SQLITE_OK || c->counting)
         return rc;
     const tarn_schema *s = tarn_reader_schema(c->rd);

@@ -125,7 +125,8 @@ typedef struct qs_cursor {
     int npart;
     qs_object *objs;
     size_t nobjs, iobj;
-    /* The object being read. */
+    /* The object being read, and its local file. */
+    char *path;
     tarn_reader *rd;
     tarn_cursor *cur;
     int nsplits, isplit;

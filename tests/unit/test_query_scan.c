@@ -481,6 +481,8 @@ static void test_deleted_object(void **state)
                          SQLITE_OK);
     assert_non_null(strstr(f->ctx.err.msg, "s3://data/sales/country=DE/part-1.parquet: "));
     assert_non_null(strstr(sqlite3_errmsg(f->db), "part-1.parquet"));
+    assert_null(strstr(f->ctx.err.msg, f->home));
+    assert_non_null(strstr(f->ctx.err.msg, "Parquet"));
 }
 
 static void test_object_deleted_during_scan(void **state)
