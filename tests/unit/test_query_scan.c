@@ -108,10 +108,11 @@ static void make_sales(fixture *f)
         {"id", "bigint", NULL},   {"name", "string", NULL}, {"amount", "double", NULL},
         {"day", "date", NULL},    {"ts", "timestamp", NULL}, {"flag", "boolean", NULL},
         {"qty", "int", NULL},     {"price", "decimal(10,2)", NULL},
+        {"extra", "string", NULL}, /* not in the files (added later) */
     };
     static tarn_cat_column keys[] = {{"country", "string", NULL}};
     tarn_cat_table t = {.database = "db", .name = "sales", .location = "s3://data/sales/",
-                        .classification = "parquet", .columns = cols, .ncolumns = 8,
+                        .classification = "parquet", .columns = cols, .ncolumns = 9,
                         .partition_keys = keys, .npartition_keys = 1, .row_count = -1};
     assert_int_equal(tarn_catalog_table_create(f->cat, &t, &err), TARN_OK);
     write_sales(f, "FR", 0);
@@ -302,6 +303,15 @@ static void test_parquet_values(void **state)
     expect(f, "SELECT typeof(id), typeof(amount), typeof(day), typeof(flag), typeof(price) "
               "FROM sales WHERE id = 1",
            "integer|real|text|integer|real\n");
+}
+
+static void test_column_missing_from_files(void **state)
+{
+    fixture *f = *state;
+    expect(f, "SELECT count(*) FROM sales WHERE extra IS NULL", "600\n");
+    expect(f, "SELECT count(*) FROM sales WHERE extra = 'x'", "0\n");
+    expect(f, "SELECT id, extra FROM sales WHERE id = 7", "7|NULL\n");
+    expect(f, "SELECT count(*) FROM sales WHERE extra IS NULL AND id < 10", "10\n");
 }
 
 static void test_count_without_decoding(void **state)
@@ -529,6 +539,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_parquet_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_column_missing_from_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_count_without_decoding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partition_pruning, setup, teardown),
         cmocka_unit_test_setup_teardown(test_row_group_skipping, setup, teardown),
