@@ -1,11 +1,18 @@
 /*
 ** vtab.c: the SQLite virtual table module "tarn": each Glue catalog table
 ** as a table whose columns are its columns then its partition keys, with
-** the catalog types as declared types. xBestIndex picks the constraints
-** the scan evaluates itself (comparisons with a constant, IN on partition
-** keys) and encodes them in idxStr as "col,op;" per argv value; xFilter
-** prunes partitions with the key constraints and hands the rest to the
-** batch filters (filter.c). Reading is in scan.c.
+** the catalog types as declared types (tarn_qscan_register/expose).
+**
+** Planning (xBestIndex) hands the scan every comparison with a constant
+** (=, <>, <, <=, >, >=, IS [NOT] NULL; IN on partition keys, all values at
+** once) and omits it from SQLite's checks, plus at most one equality with
+** another table's column (a join key, re-checked by SQLite). The plan
+** travels in idxStr as "u<colUsed in hex>|" then "col,op;" per argument.
+** xFilter prunes partitions with the key constraints (prune.c), hands the
+** others to the batch filters (filter.c) and reads (scan.c); a join key is
+** answered by a filtered scan the first time and by the join index
+** (scan_index.c) from then on. Rowids are object id and row in the object,
+** the same in every scan of the table.
 */
 #include "query/scan_int.h"
 
