@@ -638,15 +638,42 @@ static int attach(sqlite3 *db, const char *database, tarn_error *err)
     return rc;
 }
 
-/* (Re)create schema.table as a tarn virtual table over database.table. */
-static int create_vtab(sqlite3 *db, const char *schema, const char *database, const char *table,
-                       tarn_error *err)
+/* True if schema already has table declared with exactly the module
+** arguments args (so an unchanged definition is not dropped, which
+** SQLite refuses while another statement reads it). */
+static bool declared(sqlite3 *db, const char *schema, const char *table, const char *args)
 {
-    char *sql = sqlite3_mprintf("DROP TABLE IF EXISTS \"%w\".\"%w\"; "
-                                "CREATE VIRTUAL TABLE \"%w\".\"%w\" USING tarn(\"%w\", \"%w\")",
-                                schema, table, schema, table, database, table);
-    int rc = exec(db, sql, err);
+    char *sql = sqlite3_mprintf("SELECT sql FROM \"%w\".sqlite_schema WHERE type = 'table' "
+                                "AND name = ?1", schema);
+    sqlite3_stmt *st;
+    bool same = false;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            const char *have = (const char *)sqlite3_column_text(st, 0);
+            same = have && strstr(have, args) != NULL;
+        }
+        sqlite3_finalize(st);
+    }
     sqlite3_free(sql);
+    return same;
+}
+
+/* (Re)create schema.table as a tarn virtual table over t, its arguments
+** naming the definition's version. */
+static int create_vtab(sqlite3 *db, const char *schema, const tarn_cat_table *t, tarn_error *err)
+{
+    char *args = sqlite3_mprintf("USING tarn(\"%w\", \"%w\", \"v%lld.%lld\")", t->database,
+                                 t->name, (long long)t->version, (long long)t->update_time);
+    int rc = TARN_OK;
+    if (!declared(db, schema, t->name, args)) {
+        char *sql = sqlite3_mprintf("DROP TABLE IF EXISTS \"%w\".\"%w\"; "
+                                    "CREATE VIRTUAL TABLE \"%w\".\"%w\" %s",
+                                    schema, t->name, schema, t->name, args);
+        rc = exec(db, sql, err);
+        sqlite3_free(sql);
+    }
+    sqlite3_free(args);
     return rc;
 }
 
@@ -657,14 +684,11 @@ int tarn_qscan_expose(sqlite3 *db, tarn_qscan_ctx *ctx, const char *database,
     int rc = tarn_catalog_table_get(ctx->cat, database, table, &t, err);
     if (rc)
         return rc;
-    char *dbname = tarn_xstrdup(t.database), *tname = tarn_xstrdup(t.name);
-    tarn_cat_table_free(&t);
-    rc = attach(db, dbname, err);
+    rc = attach(db, t.database, err);
     if (rc == TARN_OK)
-        rc = create_vtab(db, dbname, dbname, tname, err);
+        rc = create_vtab(db, t.database, &t, err);
     if (rc == TARN_OK && is_default)
-        rc = create_vtab(db, "temp", dbname, tname, err);
-    free(dbname);
-    free(tname);
+        rc = create_vtab(db, "temp", &t, err);
+    tarn_cat_table_free(&t);
     return rc;
 }

@@ -314,6 +314,30 @@ static void test_column_missing_from_files(void **state)
     expect(f, "SELECT count(*) FROM sales WHERE extra IS NULL AND id < 10", "10\n");
 }
 
+static void test_expose_again(void **state)
+{
+    fixture *f = *state;
+    tarn_error err = {0};
+    sqlite3_stmt *st;
+    /* While a statement reads the table, exposing it again is harmless. */
+    assert_int_equal(sqlite3_prepare_v2(f->db, "SELECT id FROM db.sales", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(tarn_qscan_expose(f->db, &f->ctx, "DB", "Sales", true, &err), TARN_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    sqlite3_finalize(st);
+    /* A changed definition is declared anew. */
+    tarn_cat_table t;
+    assert_int_equal(tarn_catalog_table_get(f->cat, "db", "events", &t, &err), TARN_OK);
+    free(t.columns[2].name);
+    t.columns[2].name = strdup("value");
+    assert_int_equal(tarn_catalog_table_update(f->cat, &t, &err), TARN_OK);
+    tarn_cat_table_free(&t);
+    assert_int_equal(tarn_qscan_expose(f->db, &f->ctx, "db", "events", false, &err), TARN_OK);
+    expect(f, "SELECT id, value FROM db.events WHERE id = 1", "1|NULL\n");
+    assert_int_equal(tarn_qscan_expose(f->db, &f->ctx, "db", "nosuch", false, &err),
+                     TARN_ERR_NOTFOUND);
+}
+
 static void test_count_without_decoding(void **state)
 {
     fixture *f = *state;
@@ -540,6 +564,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_parquet_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_column_missing_from_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_expose_again, setup, teardown),
         cmocka_unit_test_setup_teardown(test_count_without_decoding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partition_pruning, setup, teardown),
         cmocka_unit_test_setup_teardown(test_row_group_skipping, setup, teardown),
