@@ -380,6 +380,7 @@ void qs_terms_free(qs_term *t, int n)
             free(t[i].set_owned[k]);
         free(t[i].set);
         free(t[i].set_owned);
+        free(t[i].set_slots);
     }
     free(t);
 }

@@ -80,6 +80,15 @@ bool qs_term_accepts(const qs_term *t, const qs_val *v)
         return v->type != SQLITE_NULL;
     if (v->type == SQLITE_NULL)
         return false;
+    if (t->op == QS_IN && t->set_slots) {
+        qs_key k;
+        qs_key_normalize(v, &k);
+        for (size_t h = (size_t)qs_key_hash(&k) & t->set_mask; t->set_slots[h] >= 0;
+             h = (h + 1) & t->set_mask)
+            if (qs_val_cmp(v, &t->set[t->set_slots[h]]) == 0)
+                return true;
+        return false;
+    }
     if (t->op == QS_IN) {
         for (int i = 0; i < t->nset; i++)
             if (t->set[i].type != SQLITE_NULL && qs_val_cmp(v, &t->set[i]) == 0)
@@ -89,6 +98,29 @@ bool qs_term_accepts(const qs_term *t, const qs_val *v)
     return t->v.type != SQLITE_NULL && op_accepts(t->op, qs_val_cmp(v, &t->v));
 }
 
+void qs_term_hash_set(qs_term *t)
+{
+    if (t->nset <= 8)
+        return;
+    size_t n = 16;
+    while (n < (size_t)t->nset * 2)
+        n *= 2;
+    t->set_mask = n - 1;
+    t->set_slots = tarn_xmalloc(n * sizeof *t->set_slots);
+    memset(t->set_slots, 0xff, n * sizeof *t->set_slots);
+    for (int i = 0; i < t->nset; i++) {
+        if (t->set[i].type == SQLITE_NULL)
+            continue;
+        qs_key k;
+        qs_key_normalize(&t->set[i], &k);
+        size_t h = (size_t)qs_key_hash(&k) & t->set_mask;
+        while (t->set_slots[h] >= 0)
+            h = (h + 1) & t->set_mask;
+        t->set_slots[h] = i;
+    }
+}
+
+/* "country = 'France'" for EXPLAIN. */
 void qs_term_text(const qs_table *q, const qs_term *t, char *buf, size_t n)
 {
     static const char *ops[] = {"=", "<>", "<", "<=", ">", ">=", "IS NULL", "IS NOT NULL", "IN", "="};

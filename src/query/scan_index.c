@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void normalize(const qs_val *v, qs_key *k)
+void qs_key_normalize(const qs_val *v, qs_key *k)
 {
     memset(k, 0, sizeof *k);
     double d = 0;
@@ -52,7 +52,7 @@ static void normalize(const qs_val *v, qs_key *k)
     }
 }
 
-static uint64_t key_hash(const qs_key *k)
+uint64_t qs_key_hash(const qs_key *k)
 {
     if (k->kind == 1)
         return tarn_hash_u64((uint64_t)k->i);
@@ -133,12 +133,12 @@ static void build_chains(qs_index *ix)
         qs_val v;
         qs_key k;
         entry_value(ix, e, &v, buf);
-        normalize(&v, &k);
+        qs_key_normalize(&v, &k);
         if (k.kind == 0) {
             ix->next[e] = -1;
             continue;
         }
-        ix->hash[e] = key_hash(&k);
+        ix->hash[e] = qs_key_hash(&k);
         size_t h = (size_t)ix->hash[e] & ix->mask;
         ix->next[e] = ix->heads[h];
         ix->heads[h] = e;
@@ -178,7 +178,7 @@ static int64_t match_from(const qs_cursor *c, int64_t e)
         qs_val v;
         qs_key k;
         entry_value(ix, e, &v, buf);
-        normalize(&v, &k);
+        qs_key_normalize(&v, &k);
         if (key_equal(&k, &c->ix_key))
             return e;
     }
@@ -192,11 +192,11 @@ void qs_index_seek(qs_cursor *c, sqlite3_value *key)
     c->ix_key_owned = NULL;
     qs_val v;
     qs_val_from_sqlite(key, QS_AFF_BLOB, &v, &c->ix_key_owned);
-    normalize(&v, &c->ix_key);
+    qs_key_normalize(&v, &c->ix_key);
     c->ix_cur = -1;
     if (c->ix_key.kind == 0 || ix->n == 0)
         return;
-    c->ix_hash = key_hash(&c->ix_key);
+    c->ix_hash = qs_key_hash(&c->ix_key);
     c->ix_cur = match_from(c, ix->heads[(size_t)c->ix_hash & ix->mask]);
 }
 

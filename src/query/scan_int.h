@@ -30,6 +30,16 @@ enum { QS_AFF_BLOB, QS_AFF_TEXT, QS_AFF_NUMERIC, QS_AFF_INTEGER, QS_AFF_REAL };
 ** path through the value SQLite would see. */
 enum { QS_K_GENERIC, QS_K_I64, QS_K_F64, QS_K_STR, QS_K_DATE, QS_K_TS };
 
+/* A join key in normal form (scan_index.c): kind 0 null, 1 integer (also
+** integral doubles and text reading as one), 2 double, 3 text. */
+typedef struct qs_key {
+    int kind;
+    int64_t i;
+    double d;
+    const char *s;
+    size_t n;
+} qs_key;
+
 /* One constraint the scan evaluates: column col (table order) op value.
 ** IN terms hold a set (partition keys only). */
 typedef struct qs_term {
@@ -40,6 +50,8 @@ typedef struct qs_term {
     qs_val *set;        /* QS_IN: the values (texts in set_owned) */
     char **set_owned;
     int nset;
+    int *set_slots;     /* large sets: positions hashed by qs_key, -1 empty */
+    size_t set_mask;
     /* Per object: batch column, and the fast path for its type. */
     int bcol;
     int kind;
@@ -80,16 +92,6 @@ typedef struct qs_object {
     int part;                   /* index into the cursor's partitions, -1 */
     int64_t id;                 /* qs_object_id() */
 } qs_object;
-
-/* A join key in normal form (scan_index.c): kind 0 null, 1 integer (also
-** integral doubles and text reading as one), 2 double, 3 text. */
-typedef struct qs_key {
-    int kind;
-    int64_t i;
-    double d;
-    const char *s;
-    size_t n;
-} qs_key;
 
 /* A batch kept by a join index, with its column map and partition. */
 typedef struct qs_cached {
@@ -178,6 +180,8 @@ void qs_object_ids_free(qs_table *q);
 void qs_objects_free(qs_cursor *c);
 /* True if term t accepts v. */
 bool qs_term_accepts(const qs_term *t, const qs_val *v);
+/* Hash a large IN set of t for qs_term_accepts. */
+void qs_term_hash_set(qs_term *t);
 
 /* "country = 'France'" for EXPLAIN. */
 void qs_term_text(const qs_table *q, const qs_term *t, char *buf, size_t n);
@@ -194,6 +198,10 @@ bool qs_row_group_may_match(qs_cursor *c, const tarn_pq_meta *m, const tarn_pq_r
 void qs_terms_free(qs_term *t, int n);
 
 /* ---- join index (scan_index.c) ---- */
+/* v in normal form (numbers and text that reads as one coincide), and its
+** hash: equal values (qs_val_cmp) always have equal keys. */
+void qs_key_normalize(const qs_val *v, qs_key *k);
+uint64_t qs_key_hash(const qs_key *k);
 /* Read every passing row of the listed objects into c->ix, hashed by table
 ** column kcol. SQLITE_OK or an error (ctx->err filled). */
 int qs_index_build(qs_cursor *c, int kcol);

@@ -232,7 +232,7 @@ static int usable_op(const qs_table *q, sqlite3_index_info *info, int i)
         return -1;
     bool key = c->iColumn >= q->ncols;
     if (op == QS_EQ && sqlite3_vtab_in(info, i, -1))
-        return key && sqlite3_vtab_in(info, i, 1) ? QS_IN : -1;
+        return sqlite3_vtab_in(info, i, 1) ? QS_IN : -1;
     sqlite3_value *rhs = NULL;
     if (sqlite3_vtab_rhs_value(info, i, &rhs) != SQLITE_OK || !rhs)
         return op == QS_EQ && !key ? QS_KEY : -1;
@@ -343,6 +343,7 @@ static void term_fill(const qs_table *q, qs_term *t, int col, int op, sqlite3_va
         qs_val_from_sqlite(x, q->aff[col], &t->set[t->nset], &t->set_owned[t->nset]);
         t->nset++;
     }
+    qs_term_hash_set(t);
 }
 
 /* Parse idxStr into key terms (kept aside) and data terms (c->terms). */

@@ -416,6 +416,10 @@ static void test_pushed_equals_unpushed(void **state)
          "ts || '' < '2021-01-05 00:00:03.000003' OR ts || '' > '2021-10-01'"},
         {"ts >= '2021-01-05 00:00:04' AND ts <= '2021-01-09'",
          "ts || '' >= '2021-01-05 00:00:04' AND ts || '' <= '2021-01-09'"},
+        {"id IN (3, 1004, 7.0, 99999)", "id + 0 IN (3, 1004, 7.0, 99999)"},
+        {"name IN ('n1', 'n2', 'n3', 'n4', 'n5', 'n6', 'n7', 'n8', 'n9', 'n11', NULL)",
+         "name || '' IN ('n1', 'n2', 'n3', 'n4', 'n5', 'n6', 'n7', 'n8', 'n9', 'n11', NULL)"},
+        {"qty IN (SELECT qty FROM sales WHERE id < 3)", "qty + 0 IN (SELECT qty FROM sales WHERE id < 3)"},
         {"id != 1003 AND amount <= 20", "id + 0 != 1003 AND amount + 0 <= 20"},
         {"name >= 'n15' AND country = 'DE'", "name || '' >= 'n15' AND country || '' = 'DE'"},
     };
@@ -440,6 +444,7 @@ static void test_csv_and_json(void **state)
     expect(f, "SELECT count(*) FROM people", "4\n");
     /* A string column compared with text that reads as a number: text. */
     expect(f, "SELECT id FROM people WHERE name = '007'", "4\n");
+    expect(f, "SELECT id FROM people WHERE name IN ('Ann', 'Bo') ORDER BY id", "1\n3\n");
     expect(f, "SELECT name FROM db.people WHERE born < '1989-01-01'", "Smith; J\n");
     expect(f, "SELECT id, kind, v FROM events ORDER BY id", "1|a|1.5\n2|NULL|2.0\n3|c|NULL\n");
     expect(f, "SELECT id FROM events WHERE kind IS NULL", "2\n");
