@@ -102,12 +102,7 @@ void qs_term_hash_set(qs_term *t)
 {
     if (t->nset <= 8)
         return;
-    size_t n = 16;
-    while (n < (size_t)t->nset * 2)
-        n *= 2;
-    t->set_mask = n - 1;
-    t->set_slots = tarn_xmalloc(n * sizeof *t->set_slots);
-    memset(t->set_slots, 0xff, n * sizeof *t->set_slots);
+    t->set_slots = qs_slots_new(t->nset, &t->set_mask);
     for (int i = 0; i < t->nset; i++) {
         if (t->set[i].type == SQLITE_NULL)
             continue;
@@ -307,11 +302,8 @@ int qs_prune_and_list(qs_cursor *c, const qs_term *keyterms, int nkeyterms, tarn
 /* Double the object-id set and rehash. */
 static void ids_grow(qs_table *q)
 {
-    size_t n = q->obj_mask ? (q->obj_mask + 1) * 2 : 64;
     free(q->obj_slots);
-    q->obj_slots = tarn_xmalloc(n * sizeof *q->obj_slots);
-    memset(q->obj_slots, 0xff, n * sizeof *q->obj_slots);
-    q->obj_mask = n - 1;
+    q->obj_slots = qs_slots_new(q->nobj_keys + 32, &q->obj_mask);
     for (int64_t i = 0; i < q->nobj_keys; i++) {
         size_t h = (size_t)tarn_hash64(q->obj_keys[i], strlen(q->obj_keys[i]), 7) & q->obj_mask;
         while (q->obj_slots[h] >= 0)

@@ -118,15 +118,21 @@ static void take_batch(qs_cursor *c, qs_index *ix)
     c->pos = c->nrows;
 }
 
+int64_t *qs_slots_new(int64_t n, size_t *mask)
+{
+    size_t nb = 16;
+    while (nb < (size_t)n * 2)
+        nb *= 2;
+    *mask = nb - 1;
+    int64_t *slots = tarn_xmalloc(nb * sizeof *slots);
+    memset(slots, 0xff, nb * sizeof *slots);
+    return slots;
+}
+
 /* Chain every entry by its key's hash. */
 static void build_chains(qs_index *ix)
 {
-    size_t nb = 16;
-    while (nb < (size_t)ix->n * 2)
-        nb *= 2;
-    ix->mask = nb - 1;
-    ix->heads = tarn_xmalloc(nb * sizeof *ix->heads);
-    memset(ix->heads, 0xff, nb * sizeof *ix->heads);
+    ix->heads = qs_slots_new(ix->n, &ix->mask);
     ix->next = tarn_xmalloc(((size_t)ix->n + 1) * sizeof *ix->next);
     char buf[64];
     for (int64_t e = ix->n - 1; e >= 0; e--) {

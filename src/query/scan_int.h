@@ -50,7 +50,7 @@ typedef struct qs_term {
     qs_val *set;        /* QS_IN: the values (texts in set_owned) */
     char **set_owned;
     int nset;
-    int *set_slots;     /* large sets: positions hashed by qs_key, -1 empty */
+    int64_t *set_slots; /* large sets: positions hashed by qs_key, -1 empty */
     size_t set_mask;
     /* Per object: batch column, and the fast path for its type. */
     int bcol;
@@ -202,6 +202,9 @@ void qs_terms_free(qs_term *t, int n);
 ** hash: equal values (qs_val_cmp) always have equal keys. */
 void qs_key_normalize(const qs_val *v, qs_key *k);
 uint64_t qs_key_hash(const qs_key *k);
+/* A hash table of int64 slots, all -1, for n entries (at most half
+** full): returns it (caller frees) and its mask in *mask. */
+int64_t *qs_slots_new(int64_t n, size_t *mask);
 /* Read every passing row of the listed objects into c->ix, hashed by table
 ** column kcol. SQLITE_OK or an error (ctx->err filled). */
 int qs_index_build(qs_cursor *c, int kcol);
