@@ -102,8 +102,10 @@ static char *declare_sql(const qs_table *q)
     tarn_buf_appendf(&b, "CREATE TABLE x(");
     for (int i = 0; i < q->ncols + q->nkeys; i++) {
         const tarn_cat_column *c = i < q->ncols ? &q->t.columns[i] : &q->t.partition_keys[i - q->ncols];
-        char *name = sqlite3_mprintf("%w", c->name);
-        tarn_buf_appendf(&b, "%s\"%s\" %s", i ? ", " : "", name, c->type);
+        /* The type quoted, so that "array<string>" parses too; SQLite
+        ** stores it without the quotes. */
+        char *name = sqlite3_mprintf("\"%w\" \"%w\"", c->name, c->type);
+        tarn_buf_appendf(&b, "%s%s", i ? ", " : "", name);
         sqlite3_free(name);
     }
     tarn_buf_appendf(&b, ")");

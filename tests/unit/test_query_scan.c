@@ -126,7 +126,7 @@ static void make_sales(fixture *f)
 
 /* The columns of the JSON lines tables. */
 static tarn_cat_column event_cols[] = {{"id", "bigint", NULL}, {"kind", "string", NULL},
-                                       {"v", "double", NULL}};
+                                       {"v", "double", NULL}, {"tags", "array<string>", NULL}};
 
 static void make_text_tables(fixture *f)
 {
@@ -148,10 +148,10 @@ static void make_text_tables(fixture *f)
     tarn_cat_table events = {.database = "db", .name = "events", .location = "s3://data/events/",
                              .classification = "json",
                              .serde_library = "org.openx.data.jsonserde.JsonSerDe",
-                             .columns = event_cols, .ncolumns = 3, .row_count = -1};
+                             .columns = event_cols, .ncolumns = 4, .row_count = -1};
     assert_int_equal(tarn_catalog_table_create(f->cat, &events, &err), TARN_OK);
     put(f, "events/e.json",
-        "{\"id\":1,\"kind\":\"a\",\"v\":1.5}\n{\"id\":2,\"kind\":null,\"v\":2}\n{\"id\":3,\"kind\":\"c\"}\n");
+        "{\"id\":1,\"kind\":\"a\",\"v\":1.5,\"tags\":[\"x\",\"y\"]}\n{\"id\":2,\"kind\":null,\"v\":2}\n{\"id\":3,\"kind\":\"c\"}\n");
 }
 
 /* A LazySimpleSerDe text table: '|' fields, no quoting, no header, 11
@@ -188,7 +188,7 @@ static void make_gzip_table(fixture *f)
     assert_int_equal(tarn_object_put_file(f->st, "data", "gz/part-0.json.gz", path, &err), TARN_OK);
     unlink(path);
     tarn_cat_table t = {.database = "db", .name = "gz", .location = "s3://data/gz/",
-                        .classification = "json", .columns = event_cols, .ncolumns = 3, .row_count = -1};
+                        .classification = "json", .columns = event_cols, .ncolumns = 4, .row_count = -1};
     assert_int_equal(tarn_catalog_table_create(f->cat, &t, &err), TARN_OK);
 }
 
@@ -299,6 +299,9 @@ static void test_parquet_values(void **state)
     assert_string_equal(sqlite3_column_decltype(st, 2), "timestamp");
     assert_string_equal(sqlite3_column_decltype(st, 3), "decimal(10,2)");
     assert_string_equal(sqlite3_column_decltype(st, 4), "string");
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_prepare_v2(f->db, "SELECT tags FROM events", -1, &st, NULL), SQLITE_OK);
+    assert_string_equal(sqlite3_column_decltype(st, 0), "array<string>");
     sqlite3_finalize(st);
     expect(f, "SELECT typeof(id), typeof(amount), typeof(day), typeof(flag), typeof(price) "
               "FROM sales WHERE id = 1",
@@ -448,6 +451,7 @@ static void test_csv_and_json(void **state)
     expect(f, "SELECT name FROM db.people WHERE born < '1989-01-01'", "Smith; J\n");
     expect(f, "SELECT id, kind, v FROM events ORDER BY id", "1|a|1.5\n2|NULL|2.0\n3|c|NULL\n");
     expect(f, "SELECT id FROM events WHERE kind IS NULL", "2\n");
+    expect(f, "SELECT tags FROM events WHERE id = 1", "[\"x\",\"y\"]\n");
     expect(f, "SELECT c0, c1, c10 FROM plain ORDER BY c0", "0|\"a|10\n100|b\"|110\n");
     expect(f, "SELECT c1 FROM plain WHERE c9 > 10", "b\"\n");
     expect(f, "SELECT count(*), sum(id), max(v) FROM gz WHERE kind = 'k1'", "333|166167|997.25\n");
