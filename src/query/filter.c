@@ -299,7 +299,74 @@ static int stat_cmp(const qs_term *t, const tarn_pq_stats *st, bool max)
 }
 
 /* Why statistics rule a chunk out (0: they do not). */
-enum { RULE_NONE, RULE_MIN, RULE_MAX, RULE_NO_NULLS, RULE_ALL_NULL, RULE_ALL_EQUAL };
+enum { RULE_NONE, RULE_MIN, RULE_MAX, RULE_NO_NULLS, RULE_ALL_NULL, RULE_ALL_EQUAL, RULE_IN };
+
+/* A one-value column holding a statistic, to see it as SQLite would. */
+typedef struct stat_cell {
+    tarn_column col;
+    uint8_t valid;
+    int64_t off[2];
+    union {
+        uint8_t b;
+        int32_t i32;
+        int64_t i64;
+        double d;
+        __int128 dec;
+    } u;
+} stat_cell;
+
+/* The min (or max) of st as SQLite sees values of leaf; false if unknown
+** or not ordered as SQLite orders the values (wide decimals read as text). */
+static bool stat_val(stat_cell *c, const tarn_pq_leaf *leaf, const tarn_pq_stats *st, bool max,
+                     qs_val *v, char buf[64])
+{
+    tarn_type_id id = leaf->type.id;
+    if (!(max ? st->has_max : st->has_min) || (max && id == TARN_TYPE_STRING && !st->max_exact) ||
+        (id == TARN_TYPE_DECIMAL && leaf->type.precision > 15))
+        return false;
+    const tarn_stat_value *sv = max ? &st->max : &st->min;
+    memset(c, 0, sizeof *c);
+    c->col.type = leaf->type;
+    c->col.length = 1;
+    c->valid = 1;
+    c->col.validity = &c->valid;
+    c->col.values = &c->u;
+    switch (id) {
+    case TARN_TYPE_BOOLEAN: c->u.b = (uint8_t)sv->i; break;
+    case TARN_TYPE_INT:
+    case TARN_TYPE_DATE: c->u.i32 = (int32_t)sv->i; break;
+    case TARN_TYPE_DOUBLE: c->u.d = sv->d; break;
+    case TARN_TYPE_DECIMAL: c->u.dec = sv->dec; break;
+    case TARN_TYPE_STRING:
+        c->off[1] = (int64_t)(max ? st->max_len : st->min_len);
+        c->col.offsets = c->off;
+        c->col.data = (char *)(max ? st->max_str : st->min_str);
+        break;
+    default: c->u.i64 = sv->i; break;
+    }
+    qs_value_get(&c->col, 0, v, buf);
+    return v->type != SQLITE_NULL;
+}
+
+/* True if no value of IN term t lies within the chunk's min and max. */
+static bool in_rules_out(const qs_term *t, const tarn_pq_leaf *leaf, const tarn_pq_stats *st)
+{
+    stat_cell a, b;
+    qs_val lo, hi;
+    char bl[64], bh[64];
+    bool has_lo = stat_val(&a, leaf, st, false, &lo, bl);
+    bool has_hi = stat_val(&b, leaf, st, true, &hi, bh);
+    if (!has_lo && !has_hi)
+        return false;
+    for (int i = 0; i < t->nset; i++) {
+        const qs_val *x = &t->set[i];
+        if (x->type == SQLITE_NULL)
+            continue;
+        if (!(has_lo && qs_val_cmp(x, &lo) < 0) && !(has_hi && qs_val_cmp(x, &hi) > 0))
+            return false;
+    }
+    return true;
+}
 
 /* Which bound of chunk ch's statistics rules out every row for t. */
 static int chunk_rule(qs_term *t, const tarn_pq_leaf *leaf, const tarn_pq_chunk *ch, int64_t rows)
@@ -309,6 +376,8 @@ static int chunk_rule(qs_term *t, const tarn_pq_leaf *leaf, const tarn_pq_chunk 
         return st->has_null_count && st->null_count == 0 ? RULE_NO_NULLS : RULE_NONE;
     if (t->op == QS_NOTNULL)
         return st->has_null_count && st->null_count >= rows ? RULE_ALL_NULL : RULE_NONE;
+    if (t->op == QS_IN)
+        return in_rules_out(t, leaf, st) ? RULE_IN : RULE_NONE;
     int kind = term_kind(t, leaf->type);
     if (kind == QS_K_GENERIC)
         return RULE_NONE;
@@ -351,6 +420,8 @@ static void rule_text(const qs_term *t, const char *col, int rule, char *buf, si
         snprintf(buf, n, "%s has no NULLs", col);
     else if (rule == RULE_ALL_NULL)
         snprintf(buf, n, "%s is all NULL", col);
+    else if (rule == RULE_IN)
+        snprintf(buf, n, "no value of the IN list within min(%s)..max(%s)", col, col);
     else
         snprintf(buf, n, "every %s is %s", col, c);
 }

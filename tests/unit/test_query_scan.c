@@ -394,6 +394,11 @@ static void test_row_group_skipping(void **state)
     expect(f, "SELECT count(*) FROM sales WHERE name = 'zzz'", "0\n");
     assert_int_equal(f->ctx.row_groups_read, 0);
     assert_int_equal(f->ctx.objects_skipped, 2);
+    /* IN lists: a row group is read if some value lies within its range. */
+    expect(f, "SELECT count(*) FROM sales WHERE day IN ('2021-01-02', '2021-10-20')", "4\n");
+    assert_int_equal(f->ctx.row_groups_read, 4);
+    expect(f, "SELECT count(*) FROM sales WHERE amount IN (149.5, 1000)", "2\n");
+    assert_int_equal(f->ctx.row_groups_read, 2);
     /* An equality with an expression: known at the scan, skips too. */
     expect(f, "SELECT name FROM sales WHERE id = abs(-1005)", "n5\n");
     assert_int_equal(f->ctx.row_groups_read, 1);
