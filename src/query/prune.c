@@ -3,8 +3,9 @@
 ** catalog's partitions, each kept or skipped by the constraints on the
 ** partition keys (before any object is opened), then the objects under
 ** each kept partition's location; otherwise every object under the table
-** location. Names (files or folders) starting with '_' or '.' are not
-** data, as Hive and Athena treat them.
+** location. Names (files or folders) starting with '_' or '.', empty
+** objects and "..._$folder$" markers are not data, as Hive and Athena
+** treat them.
 */
 #include "query/scan_int.h"
 
@@ -174,8 +175,11 @@ static int list_one(void *ud, const tarn_object_info *obj, const char *common_pr
     if (!obj || common_prefix)
         return 0;
     size_t kl = strlen(obj->key);
+    static const char folder_marker[] = "_$folder$";
+    size_t ml = sizeof folder_marker - 1;
     if (obj->size == 0 || kl <= l->prefix_len || obj->key[kl - 1] == '/' ||
-        hidden(obj->key + l->prefix_len))
+        hidden(obj->key + l->prefix_len) ||
+        (kl >= ml && strcmp(obj->key + kl - ml, folder_marker) == 0))
         return 0;
     qs_cursor *c = l->c;
     if ((c->nobjs & (c->nobjs + 1)) == 0 || c->nobjs == 0)
