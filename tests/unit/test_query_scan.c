@@ -145,7 +145,7 @@ static void make_text_tables(fixture *f)
     put(f, "people/b.csv", "id;name;born\n4;007;2000-01-01\n");
     put(f, "people/_SUCCESS", "not data");
     put(f, "people/.hidden/x.csv", "garbage\"\n");
-    put(f, "people/sub_$folder$", "x");
+    put(f, "people/sub_$folder$", "5;x;\n6;y;\n");
     tarn_cat_table events = {.database = "db", .name = "events", .location = "s3://data/events/",
                              .classification = "json",
                              .serde_library = "org.openx.data.jsonserde.JsonSerDe",
