@@ -436,8 +436,20 @@ static int open_object(qs_cursor *c)
     }
     ctx->objects_read++;
     qs_explain(ctx, "scan %s: object s3://%s/%s read", q->qname, o->bucket, o->key);
+    if (ctx->explain_only && q->format != TARN_FORMAT_PARQUET) {
+        c->counting = true;
+        return SQLITE_OK;
+    }
     int rc = q->format == TARN_FORMAT_PARQUET ? open_parquet(c, o, c->path)
                                               : open_text(c, o, c->path);
+    if (rc == SQLITE_OK && ctx->explain_only) {
+        for (int s = 0; c->rd && s < tarn_reader_split_count(c->rd); s++)
+            if (tarn_reader_parquet_row_group(c->rd, s) >= 0)
+                ctx->row_groups_read++;
+        c->counting = true;
+        c->nrows = 0;
+        return SQLITE_OK;
+    }
     if (rc != SQLITE_OK || c->counting)
         return rc;
     const tarn_schema *s = tarn_reader_schema(c->rd);

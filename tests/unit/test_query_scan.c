@@ -244,7 +244,7 @@ static void reset_counters(fixture *f)
     tarn_buf log = f->ctx.explain_log;
     tarn_buf_reset(&log);
     tarn_qscan_ctx keep = {.store = f->st, .cat = f->cat, .explain_log = log,
-                           .explain = f->ctx.explain, .bytes_cutoff = f->ctx.bytes_cutoff,
+                           .explain = f->ctx.explain, .explain_only = f->ctx.explain_only, .bytes_cutoff = f->ctx.bytes_cutoff,
                            .cancel = f->ctx.cancel};
     f->ctx = keep;
 }
@@ -571,6 +571,16 @@ static void test_explain_log(void **state)
     expect(f, "SELECT count(*) FROM sales WHERE day < '2021-01-03' AND name IS NULL", "2\n");
     assert_non_null(strstr(f->ctx.explain_log.data, "row group 1 of s3://data/sales/country=DE/"
                                                     "part-0.parquet skipped (min(day) >= 2021-01-03)"));
+    /* EXPLAIN alone: the same decisions, no rows, no data decoded. */
+    f->ctx.explain_only = true;
+    expect(f, "SELECT count(*), sum(id) FROM sales WHERE country = 'FR' AND id >= 250", "0|NULL\n");
+    assert_int_equal(f->ctx.rows_read, 0);
+    assert_int_equal(f->ctx.row_groups_read, 1);
+    assert_int_equal(f->ctx.row_groups_skipped, 2);
+    assert_int_equal(f->ctx.partitions_pruned, 1);
+    assert_non_null(strstr(f->ctx.explain_log.data, "skipped (max(id) < 250)"));
+    expect(f, "SELECT count(*) FROM people", "0\n");
+    assert_int_equal(f->ctx.bytes_scanned, 0);
     f->ctx.explain = false;
 }
 
