@@ -155,6 +155,30 @@ static void make_text_tables(fixture *f)
         "{\"id\":1,\"kind\":\"a\",\"v\":1.5,\"tags\":[\"x\",\"y\"]}\n{\"id\":2,\"kind\":null,\"v\":2}\n{\"id\":3,\"kind\":\"c\"}\n");
 }
 
+/* JSON lines partitioned by an int and a date key, one partition with
+** the Hive default (NULL) value, one without a location (derived). */
+static void make_logs_table(fixture *f)
+{
+    tarn_error err = {0};
+    static tarn_cat_column cols[] = {{"msg", "string", NULL}};
+    static tarn_cat_column keys[] = {{"year", "int", NULL}, {"dt", "date", NULL}};
+    tarn_cat_table t = {.database = "db", .name = "logs", .location = "s3://data/logs/",
+                        .classification = "json", .columns = cols, .ncolumns = 1,
+                        .partition_keys = keys, .npartition_keys = 2, .row_count = -1};
+    assert_int_equal(tarn_catalog_table_create(f->cat, &t, &err), TARN_OK);
+    char *a[] = {"2020", "2020-12-31"}, *b[] = {"2021", "2021-01-02"},
+         *c[] = {"2021", "__HIVE_DEFAULT_PARTITION__"};
+    tarn_cat_partition p[] = {
+        {.values = a, .nvalues = 2, .location = "s3://data/logs/year=2020/dt=2020-12-31"},
+        {.values = b, .nvalues = 2},
+        {.values = c, .nvalues = 2, .location = "s3://data/logs/year=2021/nodate/"}};
+    assert_int_equal(tarn_catalog_partitions_add(f->cat, "db", "logs", p, 3, TARN_CAT_FAIL_EXISTING,
+                                                 &err), TARN_OK);
+    put(f, "logs/year=2020/dt=2020-12-31/a.json", "{\"msg\":\"old\"}\n");
+    put(f, "logs/year=2021/dt=2021-01-02/b.json", "{\"msg\":\"new\"}\n{\"msg\":\"newer\"}\n");
+    put(f, "logs/year=2021/nodate/c.json", "{\"msg\":\"undated\"}\n");
+}
+
 /* A LazySimpleSerDe text table: '|' fields, no quoting, no header, 11
 ** columns (so the reader names its columns with two digits). */
 static void make_plain_table(fixture *f)
@@ -210,13 +234,14 @@ static int setup(void **state)
     make_text_tables(f);
     make_gzip_table(f);
     make_plain_table(f);
+    make_logs_table(f);
     f->ctx.store = f->st;
     f->ctx.cat = f->cat;
     tarn_buf_init(&f->ctx.explain_log, 0);
     assert_int_equal(sqlite3_open(":memory:", &f->db), SQLITE_OK);
     assert_int_equal(tarn_qscan_register(f->db, &f->ctx, &err), TARN_OK);
-    const char *tables[] = {"sales", "people", "events", "gz", "plain"};
-    for (int i = 0; i < 5; i++)
+    const char *tables[] = {"sales", "people", "events", "gz", "plain", "logs"};
+    for (int i = 0; i < 6; i++)
         if (tarn_qscan_expose(f->db, &f->ctx, "db", tables[i], true, &err)) {
             fprintf(stderr, "expose: %s\n", err.msg);
             return -1;
@@ -381,6 +406,25 @@ static void test_partition_pruning(void **state)
     expect(f, "SELECT count(*) FROM sales WHERE country = 'none'", "0\n");
     assert_int_equal(f->ctx.objects_read, 0);
     assert_int_equal(f->ctx.bytes_scanned, 0);
+}
+
+static void test_typed_partition_keys(void **state)
+{
+    fixture *f = *state;
+    expect(f, "SELECT msg, year, typeof(year), dt FROM logs ORDER BY msg",
+           "new|2021|integer|2021-01-02\nnewer|2021|integer|2021-01-02\nold|2020|integer|2020-12-31\n"
+           "undated|2021|integer|NULL\n");
+    expect(f, "SELECT count(*) FROM logs WHERE year = 2021", "3\n");
+    assert_int_equal(f->ctx.partitions_pruned, 1);
+    expect(f, "SELECT count(*) FROM logs WHERE year = '2021'", "3\n");
+    assert_int_equal(f->ctx.partitions_pruned, 1);
+    expect(f, "SELECT msg FROM logs WHERE dt >= '2021-01-01'", "new\nnewer\n");
+    assert_int_equal(f->ctx.partitions_read, 1);
+    expect(f, "SELECT msg FROM logs WHERE dt IS NULL", "undated\n");
+    assert_int_equal(f->ctx.partitions_pruned, 2);
+    expect(f, "SELECT count(*) FROM logs WHERE year IN (2019, 2020) OR dt = '2021-01-02'", "3\n");
+    expect(f, "SELECT count(*) FROM logs WHERE year > 2020 AND dt <> '2021-01-02'", "0\n");
+    assert_int_equal(f->ctx.objects_read, 0);
 }
 
 static void test_row_group_skipping(void **state)
@@ -592,6 +636,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_expose_again, setup, teardown),
         cmocka_unit_test_setup_teardown(test_count_without_decoding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partition_pruning, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_typed_partition_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_row_group_skipping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pushed_equals_unpushed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_csv_and_json, setup, teardown),
