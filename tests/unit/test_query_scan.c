@@ -408,52 +408,73 @@ static void test_partition_pruning(void **state)
     assert_int_equal(f->ctx.bytes_scanned, 0);
 }
 
+/* A query, its rows, and one counter's value after it (counter: an
+** offset into tarn_qscan_ctx, or NO_COUNTER). */
+typedef struct scan_case {
+    const char *sql, *want;
+    size_t counter;
+    int64_t value;
+} scan_case;
+
+#define NO_COUNTER ((size_t)-1)
+#define CTR(name) offsetof(tarn_qscan_ctx, name)
+
+static void run_cases(fixture *f, const scan_case *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        expect(f, cases[i].sql, cases[i].want);
+        if (cases[i].counter == NO_COUNTER)
+            continue;
+        const int64_t *ctr = (const int64_t *)((const char *)&f->ctx + cases[i].counter);
+        if (*ctr != cases[i].value)
+            fprintf(stderr, "%s: counter %lld, expected %lld\n", cases[i].sql, (long long)*ctr,
+                    (long long)cases[i].value);
+        assert_int_equal(*ctr, cases[i].value);
+    }
+}
+
 static void test_typed_partition_keys(void **state)
 {
-    fixture *f = *state;
-    expect(f, "SELECT msg, year, typeof(year), dt FROM logs ORDER BY msg",
-           "new|2021|integer|2021-01-02\nnewer|2021|integer|2021-01-02\nold|2020|integer|2020-12-31\n"
-           "undated|2021|integer|NULL\n");
-    expect(f, "SELECT count(*) FROM logs WHERE year = 2021", "3\n");
-    assert_int_equal(f->ctx.partitions_pruned, 1);
-    expect(f, "SELECT count(*) FROM logs WHERE year = '2021'", "3\n");
-    assert_int_equal(f->ctx.partitions_pruned, 1);
-    expect(f, "SELECT msg FROM logs WHERE dt >= '2021-01-01'", "new\nnewer\n");
-    assert_int_equal(f->ctx.partitions_read, 1);
-    expect(f, "SELECT msg FROM logs WHERE dt IS NULL", "undated\n");
-    assert_int_equal(f->ctx.partitions_pruned, 2);
-    expect(f, "SELECT count(*) FROM logs WHERE year IN (2019, 2020) OR dt = '2021-01-02'", "3\n");
-    expect(f, "SELECT count(*) FROM logs WHERE year > 2020 AND dt <> '2021-01-02'", "0\n");
-    assert_int_equal(f->ctx.objects_read, 0);
+    static const scan_case cases[] = {
+        {"SELECT msg, year, typeof(year), dt FROM logs ORDER BY msg",
+         "new|2021|integer|2021-01-02\nnewer|2021|integer|2021-01-02\n"
+         "old|2020|integer|2020-12-31\nundated|2021|integer|NULL\n", NO_COUNTER, 0},
+        {"SELECT count(*) FROM logs WHERE year = 2021", "3\n", CTR(partitions_pruned), 1},
+        {"SELECT count(*) FROM logs WHERE year = '2021'", "3\n", CTR(partitions_pruned), 1},
+        {"SELECT msg FROM logs WHERE dt >= '2021-01-01'", "new\nnewer\n", CTR(partitions_read), 1},
+        {"SELECT msg FROM logs WHERE dt IS NULL", "undated\n", CTR(partitions_pruned), 2},
+        {"SELECT count(*) FROM logs WHERE year IN (2019, 2020) OR dt = '2021-01-02'", "3\n",
+         NO_COUNTER, 0},
+        {"SELECT count(*) FROM logs WHERE year > 2020 AND dt <> '2021-01-02'", "0\n",
+         CTR(objects_read), 0},
+    };
+    run_cases(*state, cases, sizeof cases / sizeof cases[0]);
 }
 
 static void test_row_group_skipping(void **state)
 {
-    fixture *f = *state;
-    /* Rows 243.. of each partition: only the last of three row groups. */
-    expect(f, "SELECT count(*), min(day) FROM sales WHERE day >= '2021-09-01'", "114|2021-09-01\n");
-    assert_int_equal(f->ctx.row_groups_skipped, 4);
-    assert_int_equal(f->ctx.row_groups_read, 2);
-    expect(f, "SELECT count(*) FROM sales WHERE id < 50", "50\n");
-    assert_int_equal(f->ctx.row_groups_skipped, 5);
-    expect(f, "SELECT count(*) FROM sales WHERE name = 'zzz'", "0\n");
-    assert_int_equal(f->ctx.row_groups_read, 0);
-    assert_int_equal(f->ctx.objects_skipped, 2);
-    /* IN lists: a row group is read if some value lies within its range. */
-    expect(f, "SELECT count(*) FROM sales WHERE day IN ('2021-01-02', '2021-10-20')", "4\n");
-    assert_int_equal(f->ctx.row_groups_read, 4);
-    expect(f, "SELECT count(*) FROM sales WHERE amount IN (149.5, 1000)", "2\n");
-    assert_int_equal(f->ctx.row_groups_read, 2);
-    /* An equality with an expression: known at the scan, skips too. */
-    expect(f, "SELECT name FROM sales WHERE id = abs(-1005)", "n5\n");
-    assert_int_equal(f->ctx.row_groups_read, 1);
-    /* Timestamps: a date-only text is a prefix (sorts before that day). */
-    expect(f, "SELECT count(*) FROM sales WHERE ts >= '2021-09-01'", "114\n");
-    assert_int_equal(f->ctx.row_groups_skipped, 4);
-    expect(f, "SELECT id FROM sales WHERE ts = '2021-01-06 00:00:05.000005' ORDER BY id",
-           "5\n1005\n");
-    expect(f, "SELECT count(*) FROM sales WHERE ts = '2021-01-06 00:00:05'", "0\n");
-    expect(f, "SELECT count(*) FROM sales WHERE ts > '2021-01-06 00:00:05'", "590\n");
+    static const scan_case cases[] = {
+        /* Rows 243.. of each partition: only the last of three row groups. */
+        {"SELECT count(*), min(day) FROM sales WHERE day >= '2021-09-01'", "114|2021-09-01\n",
+         CTR(row_groups_skipped), 4},
+        {"SELECT count(*) FROM sales WHERE day >= '2021-09-01'", "114\n", CTR(row_groups_read), 2},
+        {"SELECT count(*) FROM sales WHERE id < 50", "50\n", CTR(row_groups_skipped), 5},
+        {"SELECT count(*) FROM sales WHERE name = 'zzz'", "0\n", CTR(row_groups_read), 0},
+        {"SELECT count(*) FROM sales WHERE name > 'zz'", "0\n", CTR(objects_skipped), 2},
+        /* IN lists: a row group is read if some value lies within its range. */
+        {"SELECT count(*) FROM sales WHERE day IN ('2021-01-02', '2021-10-20')", "4\n",
+         CTR(row_groups_read), 4},
+        {"SELECT count(*) FROM sales WHERE amount IN (149.5, 1000)", "2\n", CTR(row_groups_read), 2},
+        /* An equality with an expression: known at the scan, skips too. */
+        {"SELECT name FROM sales WHERE id = abs(-1005)", "n5\n", CTR(row_groups_read), 1},
+        /* Timestamps: a date-only text is a prefix (sorts before that day). */
+        {"SELECT count(*) FROM sales WHERE ts >= '2021-09-01'", "114\n", CTR(row_groups_skipped), 4},
+        {"SELECT id FROM sales WHERE ts = '2021-01-06 00:00:05.000005' ORDER BY id", "5\n1005\n",
+         CTR(row_groups_read), 2},
+        {"SELECT count(*) FROM sales WHERE ts = '2021-01-06 00:00:05'", "0\n", NO_COUNTER, 0},
+        {"SELECT count(*) FROM sales WHERE ts > '2021-01-06 00:00:05'", "590\n", NO_COUNTER, 0},
+    };
+    run_cases(*state, cases, sizeof cases / sizeof cases[0]);
 }
 
 static void test_pushed_equals_unpushed(void **state)
@@ -492,20 +513,25 @@ static void test_pushed_equals_unpushed(void **state)
 static void test_csv_and_json(void **state)
 {
     fixture *f = *state;
-    expect(f, "SELECT id, name, born FROM people ORDER BY id",
-           "1|Ann|1990-05-01\n2|Smith; J|1985-12-31\n3|Bo|NULL\n4|007|2000-01-01\n");
-    expect(f, "SELECT count(*) FROM people", "4\n");
-    /* A string column compared with text that reads as a number: text. */
-    expect(f, "SELECT id FROM people WHERE name = '007'", "4\n");
-    expect(f, "SELECT id FROM people WHERE name IN ('Ann', 'Bo') ORDER BY id", "1\n3\n");
-    expect(f, "SELECT name FROM db.people WHERE born < '1989-01-01'", "Smith; J\n");
-    expect(f, "SELECT id, kind, v FROM events ORDER BY id", "1|a|1.5\n2|NULL|2.0\n3|c|NULL\n");
-    expect(f, "SELECT id FROM events WHERE kind IS NULL", "2\n");
-    expect(f, "SELECT tags FROM events WHERE id = 1", "[\"x\",\"y\"]\n");
-    expect(f, "SELECT c0, c1, c10 FROM plain ORDER BY c0", "0|\"a|10\n100|b\"|110\n");
-    expect(f, "SELECT c1 FROM plain WHERE c9 > 10", "b\"\n");
-    expect(f, "SELECT count(*), sum(id), max(v) FROM gz WHERE kind = 'k1'", "333|166167|997.25\n");
-    assert_true(f->ctx.bytes_scanned > 0);
+    static const scan_case cases[] = {
+        {"SELECT id, name, born FROM people ORDER BY id",
+         "1|Ann|1990-05-01\n2|Smith; J|1985-12-31\n3|Bo|NULL\n4|007|2000-01-01\n", NO_COUNTER, 0},
+        {"SELECT count(*) FROM people", "4\n", NO_COUNTER, 0},
+        /* A string column compared with text that reads as a number: text. */
+        {"SELECT id FROM people WHERE name = '007'", "4\n", NO_COUNTER, 0},
+        {"SELECT id FROM people WHERE name IN ('Ann', 'Bo') ORDER BY id", "1\n3\n", NO_COUNTER, 0},
+        {"SELECT name FROM db.people WHERE born < '1989-01-01'", "Smith; J\n", NO_COUNTER, 0},
+        {"SELECT id, kind, v FROM events ORDER BY id", "1|a|1.5\n2|NULL|2.0\n3|c|NULL\n",
+         NO_COUNTER, 0},
+        {"SELECT id FROM events WHERE kind IS NULL", "2\n", NO_COUNTER, 0},
+        {"SELECT tags FROM events WHERE id = 1", "[\"x\",\"y\"]\n", NO_COUNTER, 0},
+        {"SELECT c0, c1, c10 FROM plain ORDER BY c0", "0|\"a|10\n100|b\"|110\n", NO_COUNTER, 0},
+        {"SELECT c1 FROM plain WHERE c9 > 10", "b\"\n", NO_COUNTER, 0},
+        /* gzip JSON lines: bytes scanned are the compressed object's. */
+        {"SELECT count(*), sum(id), max(v) FROM gz WHERE kind = 'k1'", "333|166167|997.25\n",
+         NO_COUNTER, 0},
+    };
+    run_cases(f, cases, sizeof cases / sizeof cases[0]);
     tarn_object_info info;
     tarn_error err = {0};
     assert_int_equal(tarn_object_head(f->st, "data", "gz/part-0.json.gz", &info, &err), TARN_OK);
