@@ -62,6 +62,10 @@ typedef struct tarn_qscan_ctx {
     ** 2021-01-01)". */
     bool explain;
     tarn_buf explain_log;
+    /* With explain: decide and log as a real scan would (partitions,
+    ** objects, Parquet row groups from the footers) but decode nothing
+    ** and return no rows. Footers read still count as bytes scanned. */
+    bool explain_only;
     /* The first scan failure of the statement (an object that disappeared,
     ** a corrupt file), with the object named; SQLite only gets a short
     ** message, the engine reports this one. */
