@@ -12,6 +12,7 @@
 #define TARN_CORE_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -144,5 +145,11 @@ static inline uint64_t tarn_hash_u64(uint64_t v)
     return v;
 }
 /* ---- end HyperLogLog ---- */
+
+/* Whether process pid still runs: it exists (EPERM counts: it is someone
+** else's) and is not a zombie. A zombie is gone for every purpose of
+** tarn's: where no init reaps orphans (some containers), a child killed
+** with its parent stays a zombie indefinitely. util.c. */
+bool tarn_process_alive(int64_t pid);
 
 #endif

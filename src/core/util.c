@@ -7,10 +7,30 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+bool tarn_process_alive(int64_t pid)
+{
+    if (pid <= 0 || pid > INT32_MAX)
+        return false;
+    if (kill((pid_t)pid, 0) != 0 && errno != EPERM)
+        return false;
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/%lld/stat", (long long)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return true; /* no /proc: trust kill() */
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    /* "pid (comm) S ...": the state follows the last ')'. */
+    const char *p = strrchr(buf, ')');
+    return !(p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'));
+}
 
 /* A 64-bit multiply-xorshift hash over 8-byte words (wyhash-style mixing). */
 static inline uint64_t mix64(uint64_t a, uint64_t b)

@@ -113,7 +113,7 @@ static int check_not_running(tarn_catalog *cat, const char *name, tarn_error *er
     int rc = crawler_state(cat, name, state, sizeof state, &pid, stale, err);
     if (rc || strcmp(state, "READY") == 0)
         return rc;
-    if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+    if (tarn_process_alive(pid))
         return tarn_error_set(err, TARN_ERR_INVALID, "CrawlerRunningException: crawler '%s' "
                               "is already running (process %lld); wait for it to finish",
                               name, (long long)pid);

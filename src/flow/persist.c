@@ -18,9 +18,7 @@
 
 bool flow_pid_alive(int64_t pid)
 {
-    if (pid <= 0 || pid > INT32_MAX)
-        return false;
-    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+    return tarn_process_alive(pid);
 }
 
 void flow_node_set(char **field, const char *value)

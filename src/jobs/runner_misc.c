@@ -66,7 +66,7 @@ int tarn_job_run_summary(const char *home, const char *run_id, char **out, tarn_
 /* Whether process pid exists (EPERM: it does, owned by someone else). */
 static bool process_alive(int64_t pid)
 {
-    return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+    return tarn_process_alive(pid);
 }
 
 /* The ids of every STARTING or RUNNING run (malloc'd array). */
