@@ -183,10 +183,15 @@ static void set_str(json_t *o, const char *key, const char *v)
     json_object_set_new(o, key, v ? json_string(v) : json_null());
 }
 
+/* An ISO 8601 UTC time with milliseconds, or null for 0. */
 static void set_time(json_t *o, const char *key, int64_t ms)
 {
-    char buf[32];
-    fmt_time(ms, buf, sizeof buf);
+    char buf[48];
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, sizeof buf - n, ".%03dZ", (int)(ms % 1000));
     set_str(o, key, ms > 0 ? buf : NULL);
 }
 
@@ -261,6 +266,8 @@ static int job_run(job_cmd *c, const tarn_cli *cli, tarn_cli_home *h)
     char id[TARN_CATALOG_ID_MAX] = "";
     tarn_error err = {0};
     if (c->no_wait) {
+        tarn_cli_home_close(h); /* no SQLite state may cross into the supervisor */
+        env.cat = NULL;
         if (tarn_job_start_detached(&env, c->target, &o, id, &err))
             return tarn_cli_fail(&err);
         if (c->json)

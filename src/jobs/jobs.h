@@ -354,7 +354,9 @@ void tarn_snake_names_free(char **names, int n);
 ** tarn_job_runs_reap marks FAILED.
 **
 ** The caller of tarn_job_start must not have other threads running (it
-** forks). The functions below are for one parent process; a handle is not
+** forks), must keep env->cat open until the run is done (the child's
+** connection relies on the parent's SQLite locks), and must not be inside
+** a transaction or a statement on it. The functions below are for one parent process; a handle is not
 ** shared between threads. */
 typedef struct tarn_job_handle tarn_job_handle;
 
@@ -412,7 +414,10 @@ int tarn_job_runs_reap(tarn_catalog *cat, tarn_error *err);
 ** store) does tarn_job_start and polls the run to its end (timeout,
 ** crash, retries), so the run is recorded to completion after the caller
 ** exits. Returns once the first attempt is recorded, with its id in
-** run_id, or the start's error (as tarn_job_start's). */
+** run_id, or the start's error (as tarn_job_start's). Only env->home is
+** used, and env->cat must be NULL: the caller closes its catalog first,
+** because SQLite's per-process lock bookkeeping must not cross into a
+** process that outlives the caller (its WAL could be deleted under it). */
 int tarn_job_start_detached(const tarn_runner_env *env, const char *name,
                             const tarn_job_start_opts *o, char run_id[TARN_CATALOG_ID_MAX],
                             tarn_error *err);

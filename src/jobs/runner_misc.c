@@ -223,6 +223,9 @@ int tarn_job_start_detached(const tarn_runner_env *env, const char *name,
                             tarn_error *err)
 {
     run_id[0] = '\0';
+    if (env->cat)
+        return tarn_error_set(err, TARN_ERR_INTERNAL, "job '%s': a detached start needs the "
+                              "caller's catalog closed first", name);
     int p[2];
     if (pipe2(p, O_CLOEXEC) != 0)
         return tarn_error_errno(err, TARN_ERR_IO, errno, "job '%s': creating a pipe", name);

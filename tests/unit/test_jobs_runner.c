@@ -533,7 +533,13 @@ static void test_detached(void **state)
     put(f, "scripts", "quick.py", "print('detached ok')\n");
     put_job(f, "quick", "pythonshell", "s3://scripts/quick.py", "GlueRole", NULL, 0, 1);
     char id[TARN_CATALOG_ID_MAX];
-    OK(tarn_job_start_detached(&f->env, "quick", NULL, id, E));
+    tarn_error err = {0};
+    assert_int_equal(tarn_job_start_detached(&f->env, "quick", NULL, id, &err),
+                     TARN_ERR_INTERNAL);   /* the catalog must be closed first */
+    tarn_catalog_close(f->cat);
+    tarn_runner_env env = {f->home, NULL, NULL};
+    OK(tarn_job_start_detached(&env, "quick", NULL, id, E));
+    OK(tarn_catalog_open(f->home, &f->cat, E));
     assert_memory_equal(id, "jr_", 3);
     tarn_cat_job_run r = {0};
     for (int i = 0; i < 6000; i++) {
@@ -546,8 +552,8 @@ static void test_detached(void **state)
     assert_int_equal(r.state, TARN_JOB_SUCCEEDED);
     assert_non_null(strstr(read_file(r.log_path), "detached ok"));
     tarn_cat_job_run_free(&r);
-    tarn_error err = {0};
-    assert_int_equal(tarn_job_start_detached(&f->env, "nosuch", NULL, id, &err),
+    memset(&err, 0, sizeof err);
+    assert_int_equal(tarn_job_start_detached(&env, "nosuch", NULL, id, &err),
                      TARN_ERR_NOTFOUND);
     assert_non_null(strstr(err.msg, "job 'nosuch' does not exist"));
 }
