@@ -338,7 +338,7 @@ void tarn_snake_case(tarn_buf *out, const char *s, size_t n);
 char **tarn_snake_names(const char *const *names, int n);
 void tarn_snake_names_free(char **names, int n);
 
-/* ---- the job runner (runner.c, runner_child.c, pythonshell.c) ----
+/* ---- the job runner (runner.c, runner_child.c, pythonshell.c, runner_misc.c) ----
 **
 ** Runs the jobs of the catalog's jobs table (AWS::Glue::Job) as Glue does:
 ** a run is recorded in job_runs (STARTING -> RUNNING -> final), executes
@@ -381,7 +381,10 @@ typedef struct tarn_job_start_opts {
 ** before any run is recorded when the job is missing (TARN_ERR_NOTFOUND,
 ** "EntityNotFoundException: job 'x' does not exist"), its command is
 ** glueetl or unknown, its role is missing or does not trust
-** glue.amazonaws.com, or MaxConcurrentRuns runs are active. */
+** glue.amazonaws.com, or MaxConcurrentRuns runs are active (counted after
+** tarn_job_runs_reap). Once the run is recorded the start succeeds: a
+** failure to fork is then the run's FAILED state, seen through poll. The
+** handle borrows env->cat; free it with tarn_job_handle_free. */
 int tarn_job_start(const tarn_runner_env *env, const char *name, const tarn_job_start_opts *o,
                    tarn_job_handle **out, tarn_error *err);
 /* The id of the handle's current attempt (changes when a retry starts). */

@@ -5,7 +5,8 @@
 ** child; polling reaps the child, ends an attempt past its timeout, turns
 ** a crash into FAILED and starts retries. The child's body is in
 ** runner_child.c (and pythonshell.c); the detached start, the reaping of
-** runs a dead tarn left, and the listings are in runner_misc.c.
+** runs a dead tarn left, and the listings are in runner_misc.c. A start
+** reaps first, so runs a killed tarn left do not count as running.
 **
 ** A start hands the child a go pipe: the parent records the child's pid
 ** and log path first, then lets it run, so the parent's one write to the
@@ -258,8 +259,12 @@ static int finish_attempt(tarn_job_handle *h, int ws, tarn_error *err)
     if (h->timed_out) {
         st = TARN_JOB_TIMEOUT;
         h->status = TARN_ERR_LIMIT;
-        snprintf(msg, sizeof msg, "run timed out after %lld ms (the job's Timeout); its "
-                 "process was killed", (long long)h->timeout_ms);
+        if (h->timeout_ms % 60000 == 0)
+            snprintf(msg, sizeof msg, "run timed out after %lld minute(s) (the job's Timeout); "
+                     "its process was killed", (long long)(h->timeout_ms / 60000));
+        else
+            snprintf(msg, sizeof msg, "run timed out after %lld ms; its process was killed",
+                     (long long)h->timeout_ms);
     } else if (h->stopped) {
         st = TARN_JOB_STOPPED;
         h->status = TARN_ERR_INTERNAL;
@@ -370,6 +375,8 @@ int tarn_job_start(const tarn_runner_env *env, const char *name, const tarn_job_
     if (!rc)
         rc = merge_args(h, o->args, err);
     h->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : h->job.timeout_minutes * 60000;
+    if (!rc) /* runs a killed tarn left must not count against MaxConcurrentRuns */
+        rc = tarn_job_runs_reap(env->cat, err);
     if (!rc)
         rc = record_start(h, NULL, true, err);
     if (rc) {

@@ -8,7 +8,8 @@
 ** glueetl, unknown command, missing or untrusting role, MaxConcurrentRuns);
 ** timeout; a crashed child; retries chained by previous_run_id;
 ** pythonshell success, failure and a denied script; stop; reaping runs a
-** dead process left; and the detached start of `--no-wait`.
+** dead process left (also at every start); the detached start of
+** `--no-wait`; the job listing; and loading roles by name or ARN.
 */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -187,6 +188,32 @@ static void test_success_recorded(void **state)
     free(summary);
     tarn_object_info info;
     OK(tarn_object_head(f->st, "silver", "out/part-00000.parquet", &info, E));
+    tarn_cat_job_run_free(&r);
+}
+
+static void test_extract_file_url(void **state)
+{
+    fixture *f = *state;
+    char path[128], args[512];
+    snprintf(path, sizeof path, "%s/source.csv", f->home);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(CSV, fp);
+    fclose(fp);
+    snprintf(args, sizeof args, "{\"--source_url\":\"file://%s\",\"--target_path\":"
+             "\"s3://raw/dl/\"}", path);
+    put_job(f, "extract", "tarn.extract", NULL, "GlueRole", args, 0, 1);
+    char id[TARN_CATALOG_ID_MAX];
+    OK(tarn_job_run_wait(&f->env, "extract", NULL, id, E));
+    tarn_cat_job_run r = get_run(f, id);
+    assert_int_equal(r.state, TARN_JOB_SUCCEEDED);
+    assert_int_equal(r.bytes_out, (int64_t)strlen(CSV));
+    char *data = NULL;
+    size_t n = 0;
+    OK(tarn_object_get(f->st, "raw", "dl/source.csv", 0, -1, &data, &n, E));
+    assert_int_equal(n, strlen(CSV));
+    assert_memory_equal(data, CSV, n);
+    free(data);
     tarn_cat_job_run_free(&r);
 }
 
@@ -490,23 +517,31 @@ static void test_concurrency_and_stop(void **state)
 
 /* ---- reaping and detached runs ---- */
 
-static void test_reap(void **state)
+/* Record a RUNNING run of job "clean" whose process (a child that has
+** exited) is gone; returns that pid. */
+static pid_t stale_run(fixture *f, char id[TARN_CATALOG_ID_MAX])
 {
-    fixture *f = *state;
     pid_t dead = fork();
     if (dead == 0)
         _exit(0);
     waitpid(dead, NULL, 0);
-    char gone[TARN_CATALOG_ID_MAX], alive[TARN_CATALOG_ID_MAX], fresh[TARN_CATALOG_ID_MAX];
-    OK(tarn_catalog_job_run_start(f->cat, "clean", NULL, 0, NULL, NULL, NULL, gone, E));
-    OK(tarn_catalog_job_run_start(f->cat, "clean", NULL, 0, NULL, NULL, NULL, alive, E));
-    OK(tarn_catalog_job_run_start(f->cat, "clean", NULL, 0, NULL, NULL, NULL, fresh, E));
-    tarn_cat_job_run r = get_run(f, gone);
+    OK(tarn_catalog_job_run_start(f->cat, "clean", NULL, 0, NULL, NULL, NULL, id, E));
+    tarn_cat_job_run r = get_run(f, id);
     r.state = TARN_JOB_RUNNING;
     r.pid = dead;
     OK(tarn_catalog_job_run_update(f->cat, &r, E));
     tarn_cat_job_run_free(&r);
-    r = get_run(f, alive);
+    return dead;
+}
+
+static void test_reap(void **state)
+{
+    fixture *f = *state;
+    char gone[TARN_CATALOG_ID_MAX], alive[TARN_CATALOG_ID_MAX], fresh[TARN_CATALOG_ID_MAX];
+    pid_t dead = stale_run(f, gone);
+    OK(tarn_catalog_job_run_start(f->cat, "clean", NULL, 0, NULL, NULL, NULL, alive, E));
+    OK(tarn_catalog_job_run_start(f->cat, "clean", NULL, 0, NULL, NULL, NULL, fresh, E));
+    tarn_cat_job_run r = get_run(f, alive);
     r.state = TARN_JOB_RUNNING;
     r.pid = getpid();
     OK(tarn_catalog_job_run_update(f->cat, &r, E));
@@ -524,6 +559,19 @@ static void test_reap(void **state)
     tarn_cat_job_run_free(&r);
     r = get_run(f, fresh);   /* STARTING without a pid, just recorded */
     assert_int_equal(r.state, TARN_JOB_STARTING);
+    tarn_cat_job_run_free(&r);
+}
+
+static void test_start_reaps_stale_runs(void **state)
+{
+    fixture *f = *state;
+    char stale[TARN_CATALOG_ID_MAX];
+    stale_run(f, stale);
+    /* MaxConcurrentRuns is 1: the stale run must not count */
+    OK(tarn_job_run_wait(&f->env, "clean", NULL, NULL, E));
+    tarn_cat_job_run r = get_run(f, stale);
+    assert_int_equal(r.state, TARN_JOB_FAILED);
+    assert_non_null(strstr(r.error_message, "run interrupted"));
     tarn_cat_job_run_free(&r);
 }
 
@@ -604,12 +652,35 @@ static void test_role_load(void **state)
     assert_non_null(strstr(err.msg, "role 'Nobody' does not exist"));
     memset(&err, 0, sizeof err);
     assert_int_equal(tarn_iam_role_load(f->cat, "", &role, &err), TARN_ERR_NOTFOUND);
+    assert_non_null(strstr(err.msg, "no role given"));
+    /* managed policies are loaded with the role */
+    tarn_cat_role m = {.name = "Managed", .arn = "arn:aws:iam::000000000000:role/Managed",
+                       .trust_policy = (char *)TRUST_GLUE, .inline_policies = "[]",
+                       .managed_arns = "[\"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess\"]"};
+    OK(tarn_catalog_role_put(f->cat, &m, false, E));
+    OK(tarn_iam_role_load(f->cat, "Managed", &role, E));
+    OK(tarn_iam_s3_allow(role, "s3:GetObject", "raw", "in/data.csv", E));
+    memset(&err, 0, sizeof err);
+    assert_int_equal(tarn_iam_s3_allow(role, "s3:DeleteObject", "raw", "in/data.csv", &err),
+                     TARN_ERR_ACCESS);
+    assert_non_null(strstr(err.msg, "s3:DeleteObject"));
+    tarn_iam_role_free(role);
+    /* an unknown managed policy fails the load, naming it */
+    m.name = "Unknown";
+    m.arn = "arn:aws:iam::000000000000:role/Unknown";
+    m.managed_arns = "[\"arn:aws:iam::aws:policy/NoSuchPolicy\"]";
+    OK(tarn_catalog_role_put(f->cat, &m, false, E));
+    memset(&err, 0, sizeof err);
+    assert_int_not_equal(tarn_iam_role_load(f->cat, "Unknown", &role, &err), TARN_OK);
+    assert_null(role);
+    assert_non_null(strstr(err.msg, "NoSuchPolicy"));
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_success_recorded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_extract_file_url, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cast_errors_counted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failure_recorded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_access_denied_keeps_output, setup, teardown),
@@ -622,6 +693,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_crash, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrency_and_stop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_start_reaps_stale_runs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_detached, setup, teardown),
         cmocka_unit_test_setup_teardown(test_job_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_role_load, setup, teardown),
