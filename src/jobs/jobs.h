@@ -353,11 +353,23 @@ void tarn_snake_names_free(char **names, int n);
 ** parent (PR_SET_PDEATHSIG), so a killed tarn leaves runs that
 ** tarn_job_runs_reap marks FAILED.
 **
+** A run's child records RUNNING and then its result (state, counts,
+** error) in its job_runs row itself, leaves the human summary beside its
+** log (tarn_job_run_summary), and exits 0 or with the job's tarn status;
+** the parent reaps it and records only what the child could not: a crash
+** ("run crashed: signal N"), a timeout, a stop. pythonshell runs
+** `python3 SCRIPT --key value ...` (the script fetched from
+** Command.ScriptLocation after an s3:GetObject check) with TARN_HOME and
+** TARN_BIN (/proc/self/exe) set; every run gets --JOB_NAME and
+** --JOB_RUN_ID besides its own arguments.
+**
 ** The caller of tarn_job_start must not have other threads running (it
-** forks), must keep env->cat open until the run is done (the child's
-** connection relies on the parent's SQLite locks), and must not be inside
-** a transaction or a statement on it. The functions below are for one parent process; a handle is not
-** shared between threads. */
+** forks), must keep env->cat open until the run is done (SQLite's lock
+** bookkeeping is per process and the child inherits the parent's, so the
+** child's connection relies on the parent's locks), and must not be inside
+** a transaction or a statement on env->cat when it starts or polls. The
+** functions below are for one parent process; a handle is not shared
+** between threads. */
 typedef struct tarn_job_handle tarn_job_handle;
 
 /* Where runs execute: the state home (catalog.db, buckets/, logs/) and the
@@ -395,7 +407,9 @@ const char *tarn_job_handle_run_id(const tarn_job_handle *h);
 ** current attempt's state. */
 int tarn_job_poll(tarn_job_handle *h, int wait_ms, bool *done, tarn_job_state *state,
                   tarn_error *err);
-/* Stop the run: SIGTERM, then SIGKILL after 5 s; the run ends STOPPED. */
+/* Stop the run: SIGTERM, then SIGKILL after 5 s; the run ends STOPPED
+** (unless it ended on its own first) and is not retried. Blocks until the
+** child is reaped. A run already done is left as it is. */
 int tarn_job_stop(tarn_job_handle *h, tarn_error *err);
 /* Free the handle (a run still going is stopped first). */
 void tarn_job_handle_free(tarn_job_handle *h);
