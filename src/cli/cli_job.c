@@ -7,7 +7,7 @@
 ** behind are reaped (tarn_job_runs_reap) before any verb looks at runs.
 **
 ** Usage:
-**   tarn job run NAME [--arg KEY=VALUE]... [--no-wait]
+**   tarn job run NAME [--arg KEY=VALUE]... [--no-wait]   (Ctrl-C stops the run)
 **   tarn job list
 **   tarn job runs NAME
 **   tarn job logs RUN_ID
@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -259,6 +260,24 @@ static int print_run_result(const job_cmd *c, const tarn_cli *cli, tarn_cli_home
     return TARN_EXIT_OK;
 }
 
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+/* Ctrl-C or a SIGTERM while waiting stops the run (it ends STOPPED). */
+static void catch_interrupts(void)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 static int job_run(job_cmd *c, const tarn_cli *cli, tarn_cli_home *h)
 {
     tarn_runner_env env = {cli->home, h->store, h->cat};
@@ -277,6 +296,8 @@ static int job_run(job_cmd *c, const tarn_cli *cli, tarn_cli_home *h)
         return TARN_EXIT_OK;
     }
     fflush(stdout);
+    catch_interrupts();
+    o.cancel = &interrupted;
     int rc = tarn_job_run_wait(&env, c->target, &o, id, &err);
     if (!id[0])
         return tarn_cli_fail(&err);

@@ -80,6 +80,7 @@
 #ifndef TARN_JOBS_H
 #define TARN_JOBS_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -351,7 +352,9 @@ void tarn_snake_names_free(char **names, int n);
 ** MaxConcurrentRuns refuses a start beyond the limit
 ** ("ConcurrentRunsExceededException: ..."). Children die with their
 ** parent (PR_SET_PDEATHSIG), so a killed tarn leaves runs that
-** tarn_job_runs_reap marks FAILED.
+** tarn_job_runs_reap marks FAILED. Each child runs in its own process
+** group, so a terminal's Ctrl-C reaches tarn, which stops the run
+** (tarn_job_start_opts.cancel), and not the job directly.
 **
 ** A run's child records RUNNING and then its result (state, counts,
 ** error) in its job_runs row itself, leaves the human summary beside its
@@ -387,6 +390,9 @@ typedef struct tarn_job_start_opts {
     const char *trigger_name;      /* recorded on the run */
     const char *workflow_run_id;   /* recorded on the run */
     int64_t timeout_ms;            /* > 0: overrides the job's Timeout (tests) */
+    volatile sig_atomic_t *cancel; /* tarn_job_run_wait stops the run (STOPPED)
+                                      once *cancel is non-zero (a SIGINT
+                                      handler sets it); NULL: never */
 } tarn_job_start_opts;
 
 /* Start a run of job `name` and return at once with *out set. Fails

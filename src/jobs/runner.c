@@ -489,8 +489,12 @@ int tarn_job_run_wait(const tarn_runner_env *env, const char *name, const tarn_j
     int rc = tarn_job_start(env, name, o, &h, err);
     bool done = h == NULL;
     tarn_job_state state = TARN_JOB_FAILED;
-    while (!rc && !done)
-        rc = tarn_job_poll(h, 1000, &done, &state, err);
+    while (!rc && !done) {
+        if (o && o->cancel && *o->cancel)
+            rc = tarn_job_stop(h, err);
+        if (!rc)
+            rc = tarn_job_poll(h, 200, &done, &state, err);
+    }
     if (h && final_run_id)
         memcpy(final_run_id, h->run_id, TARN_CATALOG_ID_MAX);
     if (!rc && h && h->state != TARN_JOB_SUCCEEDED)

@@ -135,4 +135,12 @@ t "a run whose tarn is killed ends FAILED" eval 'ID=$(new_run e2e-script "$BEFOR
     kill -9 $CLI && wait $CLI; wait_state e2e-script "$ID" FAILED &&
     run 0 --json job runs e2e-script && has "run interrupted: process [0-9]* ended without recording a result"'
 
+"$TARN" --json job runs e2e-script >"$WORK/out" 2>/dev/null
+BEFORE=$(json_get 'len(j)' 2>/dev/null)
+"$TARN" job run e2e-script --arg mode=sleep >"$WORK/int.out" 2>"$WORK/int.err" &
+CLI=$!
+t "Ctrl-C stops the run" eval 'ID=$(new_run e2e-script "$BEFORE") &&
+    wait_state e2e-script "$ID" RUNNING && kill -INT $CLI; wait $CLI; [[ $? == 1 ]] &&
+    grep -q "STOPPED" "$WORK/int.out" && wait_state e2e-script "$ID" STOPPED'
+
 exit $failed

@@ -515,6 +515,23 @@ static void test_concurrency_and_stop(void **state)
     tarn_cat_job_run_free(&r);
 }
 
+static void test_cancel_stops_the_run(void **state)
+{
+    fixture *f = *state;
+    put(f, "scripts", "sleep.py", SLEEP_PY);
+    put_job(f, "slow", "pythonshell", "s3://scripts/sleep.py", "GlueRole", NULL, 2, 1);
+    volatile sig_atomic_t cancel = 1;   /* as if Ctrl-C came at once */
+    tarn_job_start_opts o = {.cancel = &cancel};
+    char id[TARN_CATALOG_ID_MAX];
+    tarn_error err = {0};
+    assert_int_not_equal(tarn_job_run_wait(&f->env, "slow", &o, id, &err), TARN_OK);
+    assert_non_null(strstr(err.msg, "STOPPED"));
+    tarn_cat_job_run r = get_run(f, id);
+    assert_int_equal(r.state, TARN_JOB_STOPPED);
+    tarn_cat_job_run_free(&r);
+    assert_int_equal(run_count(f, "slow"), 1);
+}
+
 /* ---- reaping and detached runs ---- */
 
 /* Record a RUNNING run of job "clean" whose process (a child that has
@@ -692,6 +709,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrency_and_stop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_stops_the_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_start_reaps_stale_runs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_detached, setup, teardown),
