@@ -305,6 +305,24 @@ static int job_run(job_cmd *c, const tarn_cli *cli, tarn_cli_home *h)
     return rc ? tarn_cli_fail(&err) : TARN_EXIT_OK;
 }
 
+/* `job list --json`: Glue-like fields per job. */
+static void list_json(const tarn_job_info *jobs, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_object();
+        set_str(o, "Name", jobs[i].name);
+        set_str(o, "Command", jobs[i].command);
+        set_str(o, "Role", jobs[i].role);
+        set_str(o, "LastRunId", jobs[i].last_run_id);
+        set_str(o, "LastRunState",
+                jobs[i].last_run_id ? tarn_job_state_name(jobs[i].last_state) : NULL);
+        set_time(o, "LastRunStartedOn", jobs[i].last_started_on);
+        json_array_append_new(a, o);
+    }
+    print_json(a);
+}
+
 static int job_list(job_cmd *c, const tarn_cli *cli, tarn_cli_home *h)
 {
     tarn_error err = {0};
@@ -313,23 +331,11 @@ static int job_list(job_cmd *c, const tarn_cli *cli, tarn_cli_home *h)
     if (tarn_job_list(h->cat, &jobs, &n, &err))
         return tarn_cli_fail(&err);
     if (c->json) {
-        json_t *a = json_array();
-        for (size_t i = 0; i < n; i++) {
-            json_t *o = json_object();
-            set_str(o, "Name", jobs[i].name);
-            set_str(o, "Command", jobs[i].command);
-            set_str(o, "Role", jobs[i].role);
-            set_str(o, "LastRunId", jobs[i].last_run_id);
-            set_str(o, "LastRunState",
-                    jobs[i].last_run_id ? tarn_job_state_name(jobs[i].last_state) : NULL);
-            set_time(o, "LastRunStartedOn", jobs[i].last_started_on);
-            json_array_append_new(a, o);
-        }
-        print_json(a);
+        list_json(jobs, n);
     } else {
         tarn_grid g;
         tarn_grid_init(&g, 5, cli->tty);
-        const char *head[] = {"name", "command", "role", "last run", "state"};
+        const char *head[] = {"name", "command", "role", "last run (UTC)", "state"};
         for (int i = 0; i < 5; i++)
             tarn_grid_add_str(&g, head[i]);
         for (size_t i = 0; i < n; i++) {
