@@ -265,9 +265,7 @@ static int spawn(tarn_job_handle *h, tarn_error *err)
 static int finish_attempt(tarn_job_handle *h, int ws, tarn_error *err)
 {
     h->pid = 0;
-    char *script = runner_script_path(h->run_id);
-    unlink(script);
-    free(script);
+    runner_scratch_remove(h->home, h->run_id);
     char msg[512];
     tarn_job_state st = TARN_JOB_FAILED;
     if (h->timed_out) {

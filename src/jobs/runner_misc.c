@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "jobs/runner_int.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -29,10 +30,24 @@ char *runner_summary_path(const char *home, const char *run_id)
     return tarn_xasprintf("%s/logs/job-%s.summary", home, run_id);
 }
 
-char *runner_script_path(const char *run_id)
+char *runner_scratch_dir(const char *home, const char *run_id)
 {
-    const char *tmp = getenv("TMPDIR");
-    return tarn_xasprintf("%s/tarn-job-%s.py", tmp && *tmp ? tmp : "/tmp", run_id);
+    return tarn_xasprintf("%s/tmp/job-%s", home, run_id);
+}
+
+void runner_scratch_remove(const char *home, const char *run_id)
+{
+    char *dir = runner_scratch_dir(home, run_id);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            unlinkat(dirfd(d), e->d_name, 0);
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+    free(dir);
 }
 
 int tarn_job_run_summary(const char *home, const char *run_id, char **out, tarn_error *err)
@@ -90,7 +105,7 @@ static int active_ids(tarn_catalog *cat, char (**ids)[TARN_CATALOG_ID_MAX], size
 }
 
 /* Mark one run FAILED when its process is gone. */
-static int reap_one(tarn_catalog *cat, const char *id, tarn_error *err)
+static int reap_one(tarn_catalog *cat, const char *home, const char *id, tarn_error *err)
 {
     tarn_cat_job_run r;
     int rc = tarn_catalog_job_run_get(cat, id, &r, err);
@@ -111,19 +126,31 @@ static int reap_one(tarn_catalog *cat, const char *id, tarn_error *err)
         rc = tarn_catalog_job_run_update(cat, &r, err);
         if (rc == TARN_ERR_INVALID) /* it ended meanwhile */
             rc = TARN_OK;
+        else if (!rc && home)
+            runner_scratch_remove(home, r.id);
     }
     tarn_cat_job_run_free(&r);
     return rc;
 }
 
+/* The home holding cat's catalog.db (malloc'd), or NULL. */
+static char *catalog_home(tarn_catalog *cat)
+{
+    const char *file = sqlite3_db_filename(tarn_catalog_db(cat), "main");
+    const char *slash = file ? strrchr(file, '/') : NULL;
+    return slash ? tarn_xstrndup(file, (size_t)(slash - file)) : NULL;
+}
+
 int tarn_job_runs_reap(tarn_catalog *cat, tarn_error *err)
 {
+    char *home = catalog_home(cat);
     char (*ids)[TARN_CATALOG_ID_MAX] = NULL;
     size_t n = 0;
     int rc = active_ids(cat, &ids, &n, err);
     for (size_t i = 0; !rc && i < n; i++)
-        rc = reap_one(cat, ids[i], err);
+        rc = reap_one(cat, home, ids[i], err);
     free(ids);
+    free(home);
     return rc;
 }
 

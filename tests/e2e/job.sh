@@ -133,7 +133,8 @@ CLI=$!
 t "a run whose tarn is killed ends FAILED" eval 'ID=$(new_run e2e-script "$BEFORE") &&
     wait_state e2e-script "$ID" RUNNING &&
     kill -9 $CLI && wait $CLI; wait_state e2e-script "$ID" FAILED &&
-    run 0 --json job runs e2e-script && has "run interrupted: process [0-9]* ended without recording a result"'
+    run 0 --json job runs e2e-script && has "run interrupted: process [0-9]* ended without recording a result" &&
+    [[ ! -e $TARN_HOME/tmp/job-$ID ]]'
 
 "$TARN" --json job runs e2e-script >"$WORK/out" 2>/dev/null
 BEFORE=$(json_get 'len(j)' 2>/dev/null)

@@ -146,6 +146,15 @@ static size_t run_count(fixture *f, const char *job)
     return n;
 }
 
+/* Whether the run's scratch folder (its pythonshell script) is gone. */
+static bool scratch_gone(fixture *f, const char *id)
+{
+    char dir[200];
+    snprintf(dir, sizeof dir, "%s/tmp/job-%s", f->home, id);
+    struct stat sb;
+    return stat(dir, &sb) != 0;
+}
+
 /* ---- built-in jobs ---- */
 
 static void test_success_recorded(void **state)
@@ -370,6 +379,7 @@ static void test_pythonshell_success(void **state)
     put(f, "scripts", "hello.py",
         "import os, sys\nprint('hello from python')\nprint('argv', ' '.join(sys.argv[1:]))\n"
         "print('home', os.environ['TARN_HOME'])\nprint('bin', os.environ['TARN_BIN'])\n"
+        "print('script', os.path.abspath(sys.argv[0]))\n"
         "sys.stderr.write('a warning\\n')\n");
     put_job(f, "py", "pythonshell", "s3://scripts/hello.py", "GlueRole",
             "{\"--greeting\":\"hi there\"}", 0, 1);
@@ -380,7 +390,7 @@ static void test_pythonshell_success(void **state)
     const char *log = read_file(r.log_path);
     assert_non_null(strstr(log, "hello from python"));
     assert_non_null(strstr(log, "--greeting hi there"));
-    char want[128];
+    char want[256];
     snprintf(want, sizeof want, "--JOB_RUN_ID %s", id);
     assert_non_null(strstr(log, want));
     assert_non_null(strstr(log, "--JOB_NAME py"));
@@ -388,6 +398,9 @@ static void test_pythonshell_success(void **state)
     assert_non_null(strstr(log, want));
     assert_non_null(strstr(log, "bin /"));
     assert_non_null(strstr(log, "a warning"));
+    snprintf(want, sizeof want, "script %s/tmp/job-%s/hello.py\n", f->home, id);
+    assert_non_null(strstr(log, want));
+    assert_true(scratch_gone(f, id));
     tarn_cat_job_run_free(&r);
 }
 
@@ -422,6 +435,12 @@ static void test_pythonshell_script_denied(void **state)
     assert_non_null(strstr(r.error_message, "s3:GetObject"));
     assert_non_null(strstr(r.error_message, "arn:aws:s3:::scripts/hello.py"));
     tarn_cat_job_run_free(&r);
+    put_job(f, "gone", "pythonshell", "s3://scripts/missing.py", "GlueRole", NULL, 0, 1);
+    assert_int_not_equal(tarn_job_run_wait(&f->env, "gone", NULL, id, E), TARN_OK);
+    r = get_run(f, id);
+    assert_int_equal(r.state, TARN_JOB_FAILED);
+    assert_non_null(strstr(r.error_message, "fetching the script s3://scripts/missing.py"));
+    tarn_cat_job_run_free(&r);
 }
 
 /* ---- timeout, crash, stop, concurrency ---- */
@@ -441,6 +460,7 @@ static void test_timeout(void **state)
     assert_non_null(strstr(r.error_message, "timed out"));
     assert_non_null(strstr(read_file(r.log_path), "timed out"));
     assert_int_equal(run_count(f, "slow"), 1);   /* no retry after TIMEOUT */
+    assert_true(scratch_gone(f, id));
     tarn_cat_job_run_free(&r);
 }
 
@@ -480,6 +500,7 @@ static void test_crash(void **state)
     const char *log = read_file(r.log_path);
     assert_non_null(strstr(log, "pythonshell as role"));
     assert_non_null(strstr(log, "run crashed: signal 9"));
+    assert_true(scratch_gone(f, r.id));
     tarn_cat_job_run_free(&r);
     tarn_job_handle_free(h);
 }
@@ -563,10 +584,18 @@ static void test_reap(void **state)
     r.pid = getpid();
     OK(tarn_catalog_job_run_update(f->cat, &r, E));
     tarn_cat_job_run_free(&r);
+    char dir[200];
+    snprintf(dir, sizeof dir, "%s/tmp", f->home);
+    mkdir(dir, 0755);
+    snprintf(dir, sizeof dir, "%s/tmp/job-%s", f->home, gone);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    snprintf(dir, sizeof dir, "%s/tmp/job-%s/script.py", f->home, gone);
+    fclose(fopen(dir, "w"));
     OK(tarn_job_runs_reap(f->cat, E));
+    assert_true(scratch_gone(f, gone));
     r = get_run(f, gone);
     assert_int_equal(r.state, TARN_JOB_FAILED);
-    char want[128];
+    char want[256];
     snprintf(want, sizeof want, "run interrupted: process %d ended without recording a result",
              (int)dead);
     assert_string_equal(r.error_message, want);
