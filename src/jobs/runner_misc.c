@@ -18,7 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define REAP_STARTING_GRACE_MS 60000
+#define REAP_STARTING_GRACE_MS 60000 /* a STARTING run without a pid is left alone */
+#define REAP_PID_SLACK_MS 30000      /* a run's process starts this close to it */
 
 char *tarn_job_log_path(const char *home, const char *run_id)
 {
@@ -78,10 +79,43 @@ int tarn_job_run_summary(const char *home, const char *run_id, char **out, tarn_
 
 /* ---- reaping ---- */
 
-/* Whether process pid exists (EPERM: it does, owned by someone else). */
-static bool process_alive(int64_t pid)
+/* When process pid started, in ms since the epoch (from its
+** /proc/<pid>/stat start time and the boot time); -1 if unknown. */
+static int64_t process_start_ms(int64_t pid)
 {
-    return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%lld/stat", (long long)pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')');   /* the command name may hold spaces */
+    for (int field = 2; p && field < 22; field++)
+        p = strchr(p + 1, ' ');
+    long long ticks, btime = -1;
+    if (!p || sscanf(p + 1, "%lld", &ticks) != 1)
+        return -1;
+    f = fopen("/proc/stat", "r");
+    char line[256];
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "btime %lld", &btime) == 1)
+            break;
+    if (f)
+        fclose(f);
+    long hz = sysconf(_SC_CLK_TCK);
+    return btime < 0 || hz <= 0 ? -1 : btime * 1000 + ticks * 1000 / hz;
+}
+
+/* Whether the run's recorded process still runs: it exists (EPERM: it
+** does, owned by someone else) and started when the run did, so a pid
+** reused since (after a reboot) does not keep a dead run RUNNING. */
+static bool run_process_alive(const tarn_cat_job_run *r)
+{
+    if (r->pid <= 0 || (kill((pid_t)r->pid, 0) != 0 && errno != EPERM))
+        return false;
+    int64_t start = process_start_ms(r->pid);
+    return start < 0 || llabs(start - r->started_on) <= REAP_PID_SLACK_MS;
 }
 
 /* The ids of every STARTING or RUNNING run (malloc'd array). */
@@ -111,7 +145,7 @@ static int reap_one(tarn_catalog *cat, const char *home, const char *id, tarn_er
     int rc = tarn_catalog_job_run_get(cat, id, &r, err);
     if (rc)
         return rc == TARN_ERR_NOTFOUND ? TARN_OK : rc;
-    bool gone = r.pid > 0 ? !process_alive(r.pid)
+    bool gone = r.pid > 0 ? !run_process_alive(&r)
                           : tarn_catalog_now_ms() - r.started_on > REAP_STARTING_GRACE_MS;
     if (gone && !tarn_job_state_final(r.state)) {
         char msg[200];

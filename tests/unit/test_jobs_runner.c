@@ -579,11 +579,27 @@ static void test_reap(void **state)
     pid_t dead = stale_run(f, gone);
     OK(tarn_catalog_job_run_start(f->cat, "clean", NULL, 0, NULL, NULL, NULL, alive, E));
     OK(tarn_catalog_job_run_start(f->cat, "clean", NULL, 0, NULL, NULL, NULL, fresh, E));
+    pid_t sleeper = fork();   /* a live process started with the run */
+    if (sleeper == 0) {
+        pause();
+        _exit(0);
+    }
     tarn_cat_job_run r = get_run(f, alive);
     r.state = TARN_JOB_RUNNING;
-    r.pid = getpid();
+    r.pid = sleeper;
     OK(tarn_catalog_job_run_update(f->cat, &r, E));
     tarn_cat_job_run_free(&r);
+    /* a live process that started an hour before its run: a reused pid */
+    char reused[TARN_CATALOG_ID_MAX];
+    stale_run(f, reused);
+    r = get_run(f, reused);
+    r.pid = sleeper;
+    OK(tarn_catalog_job_run_update(f->cat, &r, E));
+    tarn_cat_job_run_free(&r);
+    char sql[200];
+    snprintf(sql, sizeof sql, "UPDATE job_runs SET started_on = started_on + 3600000 WHERE "
+             "id = '%s'", reused);
+    assert_int_equal(sqlite3_exec(tarn_catalog_db(f->cat), sql, NULL, NULL, NULL), SQLITE_OK);
     char dir[200];
     snprintf(dir, sizeof dir, "%s/tmp", f->home);
     mkdir(dir, 0755);
@@ -603,6 +619,11 @@ static void test_reap(void **state)
     r = get_run(f, alive);
     assert_int_equal(r.state, TARN_JOB_RUNNING);
     tarn_cat_job_run_free(&r);
+    r = get_run(f, reused);
+    assert_int_equal(r.state, TARN_JOB_FAILED);
+    tarn_cat_job_run_free(&r);
+    kill(sleeper, SIGKILL);
+    waitpid(sleeper, NULL, 0);
     r = get_run(f, fresh);   /* STARTING without a pid, just recorded */
     assert_int_equal(r.state, TARN_JOB_STARTING);
     tarn_cat_job_run_free(&r);
