@@ -7,7 +7,7 @@
 ** behind are reaped (tarn_job_runs_reap) before any verb looks at runs.
 **
 ** Usage:
-**   tarn job run NAME [--arg KEY=VALUE]... [--no-wait]
+**   tarn job run NAME [--arg KEY=VALUE]... [--no-wait]   (Ctrl-C stops the run)
 **   tarn job list
 **   tarn job runs NAME
 **   tarn job logs RUN_ID
@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -183,10 +184,15 @@ static void set_str(json_t *o, const char *key, const char *v)
     json_object_set_new(o, key, v ? json_string(v) : json_null());
 }
 
+/* An ISO 8601 UTC time with milliseconds, or null for 0. */
 static void set_time(json_t *o, const char *key, int64_t ms)
 {
-    char buf[32];
-    fmt_time(ms, buf, sizeof buf);
+    char buf[48];
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, sizeof buf - n, ".%03dZ", (int)(ms % 1000));
     set_str(o, key, ms > 0 ? buf : NULL);
 }
 
@@ -254,6 +260,24 @@ static int print_run_result(const job_cmd *c, const tarn_cli *cli, tarn_cli_home
     return TARN_EXIT_OK;
 }
 
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+/* Ctrl-C or a SIGTERM while waiting stops the run (it ends STOPPED). */
+static void catch_interrupts(void)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 static int job_run(job_cmd *c, const tarn_cli *cli, tarn_cli_home *h)
 {
     tarn_runner_env env = {cli->home, h->store, h->cat};
@@ -261,6 +285,8 @@ static int job_run(job_cmd *c, const tarn_cli *cli, tarn_cli_home *h)
     char id[TARN_CATALOG_ID_MAX] = "";
     tarn_error err = {0};
     if (c->no_wait) {
+        tarn_cli_home_close(h); /* no SQLite state may cross into the supervisor */
+        env.cat = NULL;
         if (tarn_job_start_detached(&env, c->target, &o, id, &err))
             return tarn_cli_fail(&err);
         if (c->json)
@@ -270,11 +296,31 @@ static int job_run(job_cmd *c, const tarn_cli *cli, tarn_cli_home *h)
         return TARN_EXIT_OK;
     }
     fflush(stdout);
+    catch_interrupts();
+    o.cancel = &interrupted;
     int rc = tarn_job_run_wait(&env, c->target, &o, id, &err);
     if (!id[0])
         return tarn_cli_fail(&err);
     print_run_result(c, cli, h, id);
     return rc ? tarn_cli_fail(&err) : TARN_EXIT_OK;
+}
+
+/* `job list --json`: Glue-like fields per job. */
+static void list_json(const tarn_job_info *jobs, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_object();
+        set_str(o, "Name", jobs[i].name);
+        set_str(o, "Command", jobs[i].command);
+        set_str(o, "Role", jobs[i].role);
+        set_str(o, "LastRunId", jobs[i].last_run_id);
+        set_str(o, "LastRunState",
+                jobs[i].last_run_id ? tarn_job_state_name(jobs[i].last_state) : NULL);
+        set_time(o, "LastRunStartedOn", jobs[i].last_started_on);
+        json_array_append_new(a, o);
+    }
+    print_json(a);
 }
 
 static int job_list(job_cmd *c, const tarn_cli *cli, tarn_cli_home *h)
@@ -285,23 +331,11 @@ static int job_list(job_cmd *c, const tarn_cli *cli, tarn_cli_home *h)
     if (tarn_job_list(h->cat, &jobs, &n, &err))
         return tarn_cli_fail(&err);
     if (c->json) {
-        json_t *a = json_array();
-        for (size_t i = 0; i < n; i++) {
-            json_t *o = json_object();
-            set_str(o, "Name", jobs[i].name);
-            set_str(o, "Command", jobs[i].command);
-            set_str(o, "Role", jobs[i].role);
-            set_str(o, "LastRunId", jobs[i].last_run_id);
-            set_str(o, "LastRunState",
-                    jobs[i].last_run_id ? tarn_job_state_name(jobs[i].last_state) : NULL);
-            set_time(o, "LastRunStartedOn", jobs[i].last_started_on);
-            json_array_append_new(a, o);
-        }
-        print_json(a);
+        list_json(jobs, n);
     } else {
         tarn_grid g;
         tarn_grid_init(&g, 5, cli->tty);
-        const char *head[] = {"name", "command", "role", "last run", "state"};
+        const char *head[] = {"name", "command", "role", "last run (UTC)", "state"};
         for (int i = 0; i < 5; i++)
             tarn_grid_add_str(&g, head[i]);
         for (size_t i = 0; i < n; i++) {

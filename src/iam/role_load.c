@@ -46,6 +46,9 @@ int tarn_iam_role_load(tarn_catalog *cat, const char *name_or_arn, tarn_iam_role
                        tarn_error *err)
 {
     *out = NULL;
+    if (!name_or_arn || !*name_or_arn)
+        return tarn_error_set(err, TARN_ERR_NOTFOUND, "no role given; name the role (or its "
+                              "ARN) in the Role property");
     const char *name = role_name_of(name_or_arn);
     tarn_cat_role r = {0};
     int rc = tarn_catalog_role_get(cat, name, &r, err);

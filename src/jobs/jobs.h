@@ -80,6 +80,7 @@
 #ifndef TARN_JOBS_H
 #define TARN_JOBS_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -338,7 +339,7 @@ void tarn_snake_case(tarn_buf *out, const char *s, size_t n);
 char **tarn_snake_names(const char *const *names, int n);
 void tarn_snake_names_free(char **names, int n);
 
-/* ---- the job runner (runner.c, runner_child.c, pythonshell.c) ----
+/* ---- the job runner (runner.c, runner_child.c, pythonshell.c, runner_misc.c) ----
 **
 ** Runs the jobs of the catalog's jobs table (AWS::Glue::Job) as Glue does:
 ** a run is recorded in job_runs (STARTING -> RUNNING -> final), executes
@@ -351,11 +352,27 @@ void tarn_snake_names_free(char **names, int n);
 ** MaxConcurrentRuns refuses a start beyond the limit
 ** ("ConcurrentRunsExceededException: ..."). Children die with their
 ** parent (PR_SET_PDEATHSIG), so a killed tarn leaves runs that
-** tarn_job_runs_reap marks FAILED.
+** tarn_job_runs_reap marks FAILED. Each child runs in its own process
+** group, so a terminal's Ctrl-C reaches tarn, which stops the run
+** (tarn_job_start_opts.cancel), and not the job directly.
+**
+** A run's child records RUNNING and then its result (state, counts,
+** error) in its job_runs row itself, leaves the human summary beside its
+** log (tarn_job_run_summary), and exits 0 or with the job's tarn status;
+** the parent reaps it and records only what the child could not: a crash
+** ("run crashed: signal N"), a timeout, a stop. pythonshell runs
+** `python3 SCRIPT --key value ...` (the script fetched from
+** Command.ScriptLocation after an s3:GetObject check) with TARN_HOME and
+** TARN_BIN (/proc/self/exe) set; every run gets --JOB_NAME and
+** --JOB_RUN_ID besides its own arguments.
 **
 ** The caller of tarn_job_start must not have other threads running (it
-** forks). The functions below are for one parent process; a handle is not
-** shared between threads. */
+** forks), must keep env->cat open until the run is done (SQLite's lock
+** bookkeeping is per process and the child inherits the parent's, so the
+** child's connection relies on the parent's locks), and must not be inside
+** a transaction or a statement on env->cat when it starts or polls. The
+** functions below are for one parent process; a handle is not shared
+** between threads. */
 typedef struct tarn_job_handle tarn_job_handle;
 
 /* Where runs execute: the state home (catalog.db, buckets/, logs/) and the
@@ -373,13 +390,19 @@ typedef struct tarn_job_start_opts {
     const char *trigger_name;      /* recorded on the run */
     const char *workflow_run_id;   /* recorded on the run */
     int64_t timeout_ms;            /* > 0: overrides the job's Timeout (tests) */
+    volatile sig_atomic_t *cancel; /* tarn_job_run_wait stops the run (STOPPED)
+                                      once *cancel is non-zero (a SIGINT
+                                      handler sets it); NULL: never */
 } tarn_job_start_opts;
 
 /* Start a run of job `name` and return at once with *out set. Fails
 ** before any run is recorded when the job is missing (TARN_ERR_NOTFOUND,
 ** "EntityNotFoundException: job 'x' does not exist"), its command is
 ** glueetl or unknown, its role is missing or does not trust
-** glue.amazonaws.com, or MaxConcurrentRuns runs are active. */
+** glue.amazonaws.com, or MaxConcurrentRuns runs are active (counted after
+** tarn_job_runs_reap). Once the run is recorded the start succeeds: a
+** failure to fork is then the run's FAILED state, seen through poll. The
+** handle borrows env->cat; free it with tarn_job_handle_free. */
 int tarn_job_start(const tarn_runner_env *env, const char *name, const tarn_job_start_opts *o,
                    tarn_job_handle **out, tarn_error *err);
 /* The id of the handle's current attempt (changes when a retry starts). */
@@ -390,7 +413,9 @@ const char *tarn_job_handle_run_id(const tarn_job_handle *h);
 ** current attempt's state. */
 int tarn_job_poll(tarn_job_handle *h, int wait_ms, bool *done, tarn_job_state *state,
                   tarn_error *err);
-/* Stop the run: SIGTERM, then SIGKILL after 5 s; the run ends STOPPED. */
+/* Stop the run: SIGTERM, then SIGKILL after 5 s; the run ends STOPPED
+** (unless it ended on its own first) and is not retried. Blocks until the
+** child is reaped. A run already done is left as it is. */
 int tarn_job_stop(tarn_job_handle *h, tarn_error *err);
 /* Free the handle (a run still going is stopped first). */
 void tarn_job_handle_free(tarn_job_handle *h);
@@ -412,7 +437,10 @@ int tarn_job_runs_reap(tarn_catalog *cat, tarn_error *err);
 ** store) does tarn_job_start and polls the run to its end (timeout,
 ** crash, retries), so the run is recorded to completion after the caller
 ** exits. Returns once the first attempt is recorded, with its id in
-** run_id, or the start's error (as tarn_job_start's). */
+** run_id, or the start's error (as tarn_job_start's). Only env->home is
+** used, and env->cat must be NULL: the caller closes its catalog first,
+** because SQLite's per-process lock bookkeeping must not cross into a
+** process that outlives the caller (its WAL could be deleted under it). */
 int tarn_job_start_detached(const tarn_runner_env *env, const char *name,
                             const tarn_job_start_opts *o, char run_id[TARN_CATALOG_ID_MAX],
                             tarn_error *err);

@@ -24,29 +24,26 @@
 #define TAIL_BYTES 4096   /* stderr kept for the error message */
 #define TAIL_LINES 5      /* lines of it quoted */
 
-/* Copy the script out of the store into a temp file (*path, malloc'd). */
+/* Copy the script out of the store into the run's scratch folder, under
+** its own name (*path, malloc'd). */
 static int fetch_script(const runner_spec *s, const tarn_job_env *env, char **path,
                         tarn_error *err)
 {
     *path = NULL;
     tarn_uri u;
     int rc = tarn_uri_parse(s->script_location, &u, err);
-    if (!rc && env->allow)
-        rc = env->allow(env->allow_ud, "s3:GetObject", u.bucket, u.key, err);
     if (rc)
-        return rc == TARN_ERR_ACCESS || rc == TARN_ERR_INVALID ? rc : TARN_ERR_ACCESS;
-    char *tmp = runner_script_path(s->run_id);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        rc = tarn_error_errno(err, TARN_ERR_IO, errno, "pythonshell: creating '%s'", tmp);
-        free(tmp);
         return rc;
-    }
-    close(fd);
+    if (env->allow && env->allow(env->allow_ud, TARN_S3_GET_OBJECT, u.bucket, u.key, err))
+        return TARN_ERR_ACCESS; /* err holds the AccessDenied message */
+    const char *base = strrchr(u.key, '/');
+    char *dir = runner_scratch_dir(s->home, s->run_id);
+    char *tmp = tarn_xasprintf("%s/%s", dir, base ? base + 1 : u.key);
+    free(dir);
     rc = tarn_object_get_file(env->store, u.bucket, u.key, tmp, err);
     if (rc) {
         tarn_error_prefix(err, "pythonshell: fetching the script %s: ", s->script_location);
-        unlink(tmp);
+        runner_scratch_remove(s->home, s->run_id);
         free(tmp);
         return rc;
     }
@@ -178,7 +175,7 @@ int runner_pythonshell(const runner_spec *s, const tarn_job_env *env, int logfd,
     tarn_buf_init(&tail, TAIL_BYTES * 2);
     int ws = 0;
     rc = run_python(s, script, logfd, &ws, &tail, err);
-    unlink(script);
+    runner_scratch_remove(s->home, s->run_id);
     free(script);
     char lines[800];
     last_lines(&tail, lines, sizeof lines);

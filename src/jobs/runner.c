@@ -5,7 +5,8 @@
 ** child; polling reaps the child, ends an attempt past its timeout, turns
 ** a crash into FAILED and starts retries. The child's body is in
 ** runner_child.c (and pythonshell.c); the detached start, the reaping of
-** runs a dead tarn left, and the listings are in runner_misc.c.
+** runs a dead tarn left, and the listings are in runner_misc.c. A start
+** reaps first, so runs a killed tarn left do not count as running.
 **
 ** A start hands the child a go pipe: the parent records the child's pid
 ** and log path first, then lets it run, so the parent's one write to the
@@ -195,36 +196,22 @@ static int record_end(tarn_job_handle *h, tarn_job_state state, const char *msg,
 
 /* ---- the child ---- */
 
-/* Fork the current attempt's child and let it go once its pid and log
-** path are recorded. On failure the attempt is recorded FAILED. */
-static int spawn(tarn_job_handle *h, tarn_error *err)
+/* In the forked child: the attempt's arguments with --JOB_RUN_ID, then
+** the child's body (runner_child.c). Never returns. */
+_Noreturn static void child(const tarn_job_handle *h, int go_fd)
 {
-    int go[2];
-    if (pipe2(go, O_CLOEXEC) != 0) {
-        tarn_error_errno(err, TARN_ERR_IO, errno, "job '%s': creating a pipe", h->job.name);
-        goto fail;
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        tarn_error_errno(err, TARN_ERR_IO, errno, "job '%s': starting its process", h->job.name);
-        close(go[0]);
-        close(go[1]);
-        goto fail;
-    }
-    if (pid == 0) {
-        tarn_job_args args = {0};
-        for (int i = 0; i < h->args.n; i++)
-            tarn_job_args_set(&args, h->args.keys[i], h->args.vals[i]);
-        tarn_job_args_set(&args, "JOB_RUN_ID", h->run_id);
-        close(go[1]);
-        runner_spec s = {h->home, h->job.name, h->job.command_name, h->job.script_location,
-                         h->job.role, h->run_id, &args, go[0], true};
-        runner_child_main(&s);
-    }
-    close(go[0]);
-    h->pid = pid;
-    h->deadline = mono_ms() + h->timeout_ms;
-    h->state = TARN_JOB_RUNNING;
+    tarn_job_args args = {0};
+    for (int i = 0; i < h->args.n; i++)
+        tarn_job_args_set(&args, h->args.keys[i], h->args.vals[i]);
+    tarn_job_args_set(&args, "JOB_RUN_ID", h->run_id);
+    runner_spec s = {h->home, h->job.name, h->job.command_name, h->job.script_location,
+                     h->job.role, h->run_id, &args, go_fd, true};
+    runner_child_main(&s);
+}
+
+/* Record the child's pid and log path on the attempt (still STARTING). */
+static int record_pid(tarn_job_handle *h, pid_t pid, tarn_error *err)
+{
     tarn_cat_job_run r = {0};
     memcpy(r.id, h->run_id, sizeof r.id);
     r.state = TARN_JOB_STARTING;
@@ -232,17 +219,45 @@ static int spawn(tarn_job_handle *h, tarn_error *err)
     r.pid = pid;
     int rc = tarn_catalog_job_run_update(h->cat, &r, err);
     free(r.log_path);
+    return rc;
+}
+
+/* Fork the current attempt's child and let it go once its pid and log
+** path are recorded. A failure to fork is recorded as the attempt's
+** FAILED state; after the fork, a failure leaves the child to read EOF
+** on its go pipe and exit, and poll records that. */
+static int spawn(tarn_job_handle *h, tarn_error *err)
+{
+    int go[2];
+    pid_t pid = -1;
+    if (pipe2(go, O_CLOEXEC) != 0) {
+        tarn_error_errno(err, TARN_ERR_IO, errno, "job '%s': creating a pipe", h->job.name);
+    } else if ((pid = fork()) < 0) {
+        tarn_error_errno(err, TARN_ERR_IO, errno, "job '%s': starting its process", h->job.name);
+        close(go[0]);
+        close(go[1]);
+    }
+    if (pid < 0) {
+        tarn_error e2 = {0};
+        record_end(h, TARN_JOB_FAILED, err->msg, &e2);
+        h->done = true;
+        h->status = err->code;
+        return err->code;
+    }
+    if (pid == 0) {
+        close(go[1]);
+        child(h, go[0]);
+    }
+    close(go[0]);
+    h->pid = pid;
+    h->deadline = mono_ms() + h->timeout_ms;
+    h->state = TARN_JOB_RUNNING;
+    int rc = record_pid(h, pid, err);
     if (!rc && write(go[1], "g", 1) != 1)
         rc = tarn_error_errno(err, TARN_ERR_IO, errno, "job '%s': starting its process",
                               h->job.name);
     close(go[1]);
-    return rc; /* on failure the child reads EOF and exits; poll reaps it */
-fail:;
-    tarn_error e2 = {0};
-    record_end(h, TARN_JOB_FAILED, err->msg, &e2);
-    h->done = true;
-    h->status = err->code;
-    return err->code;
+    return rc;
 }
 
 /* The attempt's child ended with wait status ws: take the result it
@@ -250,16 +265,18 @@ fail:;
 static int finish_attempt(tarn_job_handle *h, int ws, tarn_error *err)
 {
     h->pid = 0;
-    char *script = runner_script_path(h->run_id);
-    unlink(script);
-    free(script);
+    runner_scratch_remove(h->home, h->run_id);
     char msg[512];
     tarn_job_state st = TARN_JOB_FAILED;
     if (h->timed_out) {
         st = TARN_JOB_TIMEOUT;
         h->status = TARN_ERR_LIMIT;
-        snprintf(msg, sizeof msg, "run timed out after %lld ms (the job's Timeout); its "
-                 "process was killed", (long long)h->timeout_ms);
+        if (h->timeout_ms % 60000 == 0)
+            snprintf(msg, sizeof msg, "run timed out after %lld minute(s) (the job's Timeout); "
+                     "its process was killed", (long long)(h->timeout_ms / 60000));
+        else
+            snprintf(msg, sizeof msg, "run timed out after %lld ms; its process was killed",
+                     (long long)h->timeout_ms);
     } else if (h->stopped) {
         st = TARN_JOB_STOPPED;
         h->status = TARN_ERR_INTERNAL;
@@ -358,7 +375,9 @@ int tarn_job_start(const tarn_runner_env *env, const char *name, const tarn_job_
     if (!o)
         o = &none;
     tarn_job_handle *h = tarn_xcalloc(1, sizeof *h);
-    h->home = tarn_xstrdup(env->home);
+    h->home = realpath(env->home, NULL); /* log paths must not depend on the cwd */
+    if (!h->home)
+        h->home = tarn_xstrdup(env->home);
     h->cat = env->cat;
     h->trigger_name = o->trigger_name ? tarn_xstrdup(o->trigger_name) : NULL;
     h->workflow_run_id = o->workflow_run_id ? tarn_xstrdup(o->workflow_run_id) : NULL;
@@ -370,6 +389,8 @@ int tarn_job_start(const tarn_runner_env *env, const char *name, const tarn_job_
     if (!rc)
         rc = merge_args(h, o->args, err);
     h->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : h->job.timeout_minutes * 60000;
+    if (!rc) /* runs a killed tarn left must not count against MaxConcurrentRuns */
+        rc = tarn_job_runs_reap(env->cat, err);
     if (!rc)
         rc = record_start(h, NULL, true, err);
     if (rc) {
@@ -466,8 +487,12 @@ int tarn_job_run_wait(const tarn_runner_env *env, const char *name, const tarn_j
     int rc = tarn_job_start(env, name, o, &h, err);
     bool done = h == NULL;
     tarn_job_state state = TARN_JOB_FAILED;
-    while (!rc && !done)
-        rc = tarn_job_poll(h, 1000, &done, &state, err);
+    while (!rc && !done) {
+        if (o && o->cancel && *o->cancel)
+            rc = tarn_job_stop(h, err);
+        if (!rc)
+            rc = tarn_job_poll(h, 200, &done, &state, err);
+    }
     if (h && final_run_id)
         memcpy(final_run_id, h->run_id, TARN_CATALOG_ID_MAX);
     if (!rc && h && h->state != TARN_JOB_SUCCEEDED)

@@ -54,6 +54,7 @@ static void wait_for_go(const runner_spec *s)
 {
     if (s->pdeathsig && prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
         _exit(TARN_ERR_INTERNAL);
+    setpgid(0, 0); /* the terminal's Ctrl-C goes to tarn, which stops the run */
     char c;
     ssize_t n;
     while ((n = read(s->go_fd, &c, 1)) < 0 && errno == EINTR) {

@@ -41,10 +41,12 @@ void runner_log_line(int fd, const char *line);
 /* The summary side file of a run (malloc'd path). */
 char *runner_summary_path(const char *home, const char *run_id);
 
-/* Where a pythonshell run's script is copied: "$TMPDIR/tarn-job-<run
-** id>.py" (malloc'd); the parent removes it once the attempt ended, so a
-** killed child leaves nothing behind. */
-char *runner_script_path(const char *run_id);
+/* The folder a pythonshell run's script is copied to,
+** "<home>/tmp/job-<run id>" (malloc'd). runner_scratch_remove deletes it
+** with what it holds; the parent does once the attempt ended and
+** tarn_job_runs_reap for runs it marks, so a killed run leaves nothing. */
+char *runner_scratch_dir(const char *home, const char *run_id);
+void runner_scratch_remove(const char *home, const char *run_id);
 
 /* Run a pythonshell job: fetch env->store's script at script_location
 ** (s3:GetObject checked through env->allow) to a temp file, run

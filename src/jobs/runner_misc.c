@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "jobs/runner_int.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -17,7 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define REAP_STARTING_GRACE_MS 60000
+#define REAP_STARTING_GRACE_MS 60000 /* a STARTING run without a pid is left alone */
+#define REAP_PID_SLACK_MS 30000      /* a run's process starts this close to it */
 
 char *tarn_job_log_path(const char *home, const char *run_id)
 {
@@ -29,10 +31,24 @@ char *runner_summary_path(const char *home, const char *run_id)
     return tarn_xasprintf("%s/logs/job-%s.summary", home, run_id);
 }
 
-char *runner_script_path(const char *run_id)
+char *runner_scratch_dir(const char *home, const char *run_id)
 {
-    const char *tmp = getenv("TMPDIR");
-    return tarn_xasprintf("%s/tarn-job-%s.py", tmp && *tmp ? tmp : "/tmp", run_id);
+    return tarn_xasprintf("%s/tmp/job-%s", home, run_id);
+}
+
+void runner_scratch_remove(const char *home, const char *run_id)
+{
+    char *dir = runner_scratch_dir(home, run_id);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            unlinkat(dirfd(d), e->d_name, 0);
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+    free(dir);
 }
 
 int tarn_job_run_summary(const char *home, const char *run_id, char **out, tarn_error *err)
@@ -63,10 +79,43 @@ int tarn_job_run_summary(const char *home, const char *run_id, char **out, tarn_
 
 /* ---- reaping ---- */
 
-/* Whether process pid exists (EPERM: it does, owned by someone else). */
-static bool process_alive(int64_t pid)
+/* When process pid started, in ms since the epoch (from its
+** /proc/<pid>/stat start time and the boot time); -1 if unknown. */
+static int64_t process_start_ms(int64_t pid)
 {
-    return tarn_process_alive(pid);
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%lld/stat", (long long)pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')');   /* the command name may hold spaces */
+    for (int field = 2; p && field < 22; field++)
+        p = strchr(p + 1, ' ');
+    long long ticks, btime = -1;
+    if (!p || sscanf(p + 1, "%lld", &ticks) != 1)
+        return -1;
+    f = fopen("/proc/stat", "r");
+    char line[256];
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "btime %lld", &btime) == 1)
+            break;
+    if (f)
+        fclose(f);
+    long hz = sysconf(_SC_CLK_TCK);
+    return btime < 0 || hz <= 0 ? -1 : btime * 1000 + ticks * 1000 / hz;
+}
+
+/* Whether the run's recorded process still runs: it exists (EPERM: it
+** does, owned by someone else) and started when the run did, so a pid
+** reused since (after a reboot) does not keep a dead run RUNNING. */
+static bool run_process_alive(const tarn_cat_job_run *r)
+{
+    if (!tarn_process_alive(r->pid))
+        return false;
+    int64_t start = process_start_ms(r->pid);
+    return start < 0 || llabs(start - r->started_on) <= REAP_PID_SLACK_MS;
 }
 
 /* The ids of every STARTING or RUNNING run (malloc'd array). */
@@ -90,13 +139,13 @@ static int active_ids(tarn_catalog *cat, char (**ids)[TARN_CATALOG_ID_MAX], size
 }
 
 /* Mark one run FAILED when its process is gone. */
-static int reap_one(tarn_catalog *cat, const char *id, tarn_error *err)
+static int reap_one(tarn_catalog *cat, const char *home, const char *id, tarn_error *err)
 {
     tarn_cat_job_run r;
     int rc = tarn_catalog_job_run_get(cat, id, &r, err);
     if (rc)
         return rc == TARN_ERR_NOTFOUND ? TARN_OK : rc;
-    bool gone = r.pid > 0 ? !process_alive(r.pid)
+    bool gone = r.pid > 0 ? !run_process_alive(&r)
                           : tarn_catalog_now_ms() - r.started_on > REAP_STARTING_GRACE_MS;
     if (gone && !tarn_job_state_final(r.state)) {
         char msg[200];
@@ -111,19 +160,31 @@ static int reap_one(tarn_catalog *cat, const char *id, tarn_error *err)
         rc = tarn_catalog_job_run_update(cat, &r, err);
         if (rc == TARN_ERR_INVALID) /* it ended meanwhile */
             rc = TARN_OK;
+        else if (!rc && home)
+            runner_scratch_remove(home, r.id);
     }
     tarn_cat_job_run_free(&r);
     return rc;
 }
 
+/* The home holding cat's catalog.db (malloc'd), or NULL. */
+static char *catalog_home(tarn_catalog *cat)
+{
+    const char *file = sqlite3_db_filename(tarn_catalog_db(cat), "main");
+    const char *slash = file ? strrchr(file, '/') : NULL;
+    return slash ? tarn_xstrndup(file, (size_t)(slash - file)) : NULL;
+}
+
 int tarn_job_runs_reap(tarn_catalog *cat, tarn_error *err)
 {
+    char *home = catalog_home(cat);
     char (*ids)[TARN_CATALOG_ID_MAX] = NULL;
     size_t n = 0;
     int rc = active_ids(cat, &ids, &n, err);
     for (size_t i = 0; !rc && i < n; i++)
-        rc = reap_one(cat, ids[i], err);
+        rc = reap_one(cat, home, ids[i], err);
     free(ids);
+    free(home);
     return rc;
 }
 
@@ -223,6 +284,9 @@ int tarn_job_start_detached(const tarn_runner_env *env, const char *name,
                             tarn_error *err)
 {
     run_id[0] = '\0';
+    if (env->cat)
+        return tarn_error_set(err, TARN_ERR_INTERNAL, "job '%s': a detached start needs the "
+                              "caller's catalog closed first", name);
     int p[2];
     if (pipe2(p, O_CLOEXEC) != 0)
         return tarn_error_errno(err, TARN_ERR_IO, errno, "job '%s': creating a pipe", name);

@@ -8,7 +8,8 @@
 ** glueetl, unknown command, missing or untrusting role, MaxConcurrentRuns);
 ** timeout; a crashed child; retries chained by previous_run_id;
 ** pythonshell success, failure and a denied script; stop; reaping runs a
-** dead process left; and the detached start of `--no-wait`.
+** dead process left (also at every start); the detached start of
+** `--no-wait`; the job listing; and loading roles by name or ARN.
 */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -145,6 +146,15 @@ static size_t run_count(fixture *f, const char *job)
     return n;
 }
 
+/* Whether the run's scratch folder (its pythonshell script) is gone. */
+static bool scratch_gone(fixture *f, const char *id)
+{
+    char dir[200];
+    snprintf(dir, sizeof dir, "%s/tmp/job-%s", f->home, id);
+    struct stat sb;
+    return stat(dir, &sb) != 0;
+}
+
 /* ---- built-in jobs ---- */
 
 static void test_success_recorded(void **state)
@@ -187,6 +197,32 @@ static void test_success_recorded(void **state)
     free(summary);
     tarn_object_info info;
     OK(tarn_object_head(f->st, "silver", "out/part-00000.parquet", &info, E));
+    tarn_cat_job_run_free(&r);
+}
+
+static void test_extract_file_url(void **state)
+{
+    fixture *f = *state;
+    char path[128], args[512];
+    snprintf(path, sizeof path, "%s/source.csv", f->home);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(CSV, fp);
+    fclose(fp);
+    snprintf(args, sizeof args, "{\"--source_url\":\"file://%s\",\"--target_path\":"
+             "\"s3://raw/dl/\"}", path);
+    put_job(f, "extract", "tarn.extract", NULL, "GlueRole", args, 0, 1);
+    char id[TARN_CATALOG_ID_MAX];
+    OK(tarn_job_run_wait(&f->env, "extract", NULL, id, E));
+    tarn_cat_job_run r = get_run(f, id);
+    assert_int_equal(r.state, TARN_JOB_SUCCEEDED);
+    assert_int_equal(r.bytes_out, (int64_t)strlen(CSV));
+    char *data = NULL;
+    size_t n = 0;
+    OK(tarn_object_get(f->st, "raw", "dl/source.csv", 0, -1, &data, &n, E));
+    assert_int_equal(n, strlen(CSV));
+    assert_memory_equal(data, CSV, n);
+    free(data);
     tarn_cat_job_run_free(&r);
 }
 
@@ -343,6 +379,7 @@ static void test_pythonshell_success(void **state)
     put(f, "scripts", "hello.py",
         "import os, sys\nprint('hello from python')\nprint('argv', ' '.join(sys.argv[1:]))\n"
         "print('home', os.environ['TARN_HOME'])\nprint('bin', os.environ['TARN_BIN'])\n"
+        "print('script', os.path.abspath(sys.argv[0]))\n"
         "sys.stderr.write('a warning\\n')\n");
     put_job(f, "py", "pythonshell", "s3://scripts/hello.py", "GlueRole",
             "{\"--greeting\":\"hi there\"}", 0, 1);
@@ -353,7 +390,7 @@ static void test_pythonshell_success(void **state)
     const char *log = read_file(r.log_path);
     assert_non_null(strstr(log, "hello from python"));
     assert_non_null(strstr(log, "--greeting hi there"));
-    char want[128];
+    char want[256];
     snprintf(want, sizeof want, "--JOB_RUN_ID %s", id);
     assert_non_null(strstr(log, want));
     assert_non_null(strstr(log, "--JOB_NAME py"));
@@ -361,6 +398,9 @@ static void test_pythonshell_success(void **state)
     assert_non_null(strstr(log, want));
     assert_non_null(strstr(log, "bin /"));
     assert_non_null(strstr(log, "a warning"));
+    snprintf(want, sizeof want, "script %s/tmp/job-%s/hello.py\n", f->home, id);
+    assert_non_null(strstr(log, want));
+    assert_true(scratch_gone(f, id));
     tarn_cat_job_run_free(&r);
 }
 
@@ -395,6 +435,12 @@ static void test_pythonshell_script_denied(void **state)
     assert_non_null(strstr(r.error_message, "s3:GetObject"));
     assert_non_null(strstr(r.error_message, "arn:aws:s3:::scripts/hello.py"));
     tarn_cat_job_run_free(&r);
+    put_job(f, "gone", "pythonshell", "s3://scripts/missing.py", "GlueRole", NULL, 0, 1);
+    assert_int_not_equal(tarn_job_run_wait(&f->env, "gone", NULL, id, E), TARN_OK);
+    r = get_run(f, id);
+    assert_int_equal(r.state, TARN_JOB_FAILED);
+    assert_non_null(strstr(r.error_message, "fetching the script s3://scripts/missing.py"));
+    tarn_cat_job_run_free(&r);
 }
 
 /* ---- timeout, crash, stop, concurrency ---- */
@@ -414,6 +460,7 @@ static void test_timeout(void **state)
     assert_non_null(strstr(r.error_message, "timed out"));
     assert_non_null(strstr(read_file(r.log_path), "timed out"));
     assert_int_equal(run_count(f, "slow"), 1);   /* no retry after TIMEOUT */
+    assert_true(scratch_gone(f, id));
     tarn_cat_job_run_free(&r);
 }
 
@@ -453,6 +500,7 @@ static void test_crash(void **state)
     const char *log = read_file(r.log_path);
     assert_non_null(strstr(log, "pythonshell as role"));
     assert_non_null(strstr(log, "run crashed: signal 9"));
+    assert_true(scratch_gone(f, r.id));
     tarn_cat_job_run_free(&r);
     tarn_job_handle_free(h);
 }
@@ -488,33 +536,82 @@ static void test_concurrency_and_stop(void **state)
     tarn_cat_job_run_free(&r);
 }
 
-/* ---- reaping and detached runs ---- */
-
-static void test_reap(void **state)
+static void test_cancel_stops_the_run(void **state)
 {
     fixture *f = *state;
+    put(f, "scripts", "sleep.py", SLEEP_PY);
+    put_job(f, "slow", "pythonshell", "s3://scripts/sleep.py", "GlueRole", NULL, 2, 1);
+    volatile sig_atomic_t cancel = 1;   /* as if Ctrl-C came at once */
+    tarn_job_start_opts o = {.cancel = &cancel};
+    char id[TARN_CATALOG_ID_MAX];
+    tarn_error err = {0};
+    assert_int_not_equal(tarn_job_run_wait(&f->env, "slow", &o, id, &err), TARN_OK);
+    assert_non_null(strstr(err.msg, "STOPPED"));
+    tarn_cat_job_run r = get_run(f, id);
+    assert_int_equal(r.state, TARN_JOB_STOPPED);
+    tarn_cat_job_run_free(&r);
+    assert_int_equal(run_count(f, "slow"), 1);
+}
+
+/* ---- reaping and detached runs ---- */
+
+/* Record a RUNNING run of job "clean" whose process (a child that has
+** exited) is gone; returns that pid. */
+static pid_t stale_run(fixture *f, char id[TARN_CATALOG_ID_MAX])
+{
     pid_t dead = fork();
     if (dead == 0)
         _exit(0);
     waitpid(dead, NULL, 0);
-    char gone[TARN_CATALOG_ID_MAX], alive[TARN_CATALOG_ID_MAX], fresh[TARN_CATALOG_ID_MAX];
-    OK(tarn_catalog_job_run_start(f->cat, "clean", NULL, 0, NULL, NULL, NULL, gone, E));
-    OK(tarn_catalog_job_run_start(f->cat, "clean", NULL, 0, NULL, NULL, NULL, alive, E));
-    OK(tarn_catalog_job_run_start(f->cat, "clean", NULL, 0, NULL, NULL, NULL, fresh, E));
-    tarn_cat_job_run r = get_run(f, gone);
+    OK(tarn_catalog_job_run_start(f->cat, "clean", NULL, 0, NULL, NULL, NULL, id, E));
+    tarn_cat_job_run r = get_run(f, id);
     r.state = TARN_JOB_RUNNING;
     r.pid = dead;
     OK(tarn_catalog_job_run_update(f->cat, &r, E));
     tarn_cat_job_run_free(&r);
-    r = get_run(f, alive);
+    return dead;
+}
+
+static void test_reap(void **state)
+{
+    fixture *f = *state;
+    char gone[TARN_CATALOG_ID_MAX], alive[TARN_CATALOG_ID_MAX], fresh[TARN_CATALOG_ID_MAX];
+    pid_t dead = stale_run(f, gone);
+    OK(tarn_catalog_job_run_start(f->cat, "clean", NULL, 0, NULL, NULL, NULL, alive, E));
+    OK(tarn_catalog_job_run_start(f->cat, "clean", NULL, 0, NULL, NULL, NULL, fresh, E));
+    pid_t sleeper = fork();   /* a live process started with the run */
+    if (sleeper == 0) {
+        pause();
+        _exit(0);
+    }
+    tarn_cat_job_run r = get_run(f, alive);
     r.state = TARN_JOB_RUNNING;
-    r.pid = getpid();
+    r.pid = sleeper;
     OK(tarn_catalog_job_run_update(f->cat, &r, E));
     tarn_cat_job_run_free(&r);
+    /* a live process that started an hour before its run: a reused pid */
+    char reused[TARN_CATALOG_ID_MAX];
+    stale_run(f, reused);
+    r = get_run(f, reused);
+    r.pid = sleeper;
+    OK(tarn_catalog_job_run_update(f->cat, &r, E));
+    tarn_cat_job_run_free(&r);
+    char sql[200];
+    snprintf(sql, sizeof sql, "UPDATE job_runs SET started_on = started_on + 3600000 WHERE "
+             "id = '%s'", reused);
+    assert_int_equal(sqlite3_exec(tarn_catalog_db(f->cat), sql, NULL, NULL, NULL), SQLITE_OK);
+    char dir[200];
+    snprintf(dir, sizeof dir, "%s/tmp", f->home);
+    mkdir(dir, 0755);
+    snprintf(dir, sizeof dir, "%s/tmp/job-%s", f->home, gone);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    snprintf(dir, sizeof dir, "%s/tmp/job-%s/script.py", f->home, gone);
+    fclose(fopen(dir, "w"));
     OK(tarn_job_runs_reap(f->cat, E));
+    assert_true(scratch_gone(f, gone));
     r = get_run(f, gone);
     assert_int_equal(r.state, TARN_JOB_FAILED);
-    char want[128];
+    char want[256];
     snprintf(want, sizeof want, "run interrupted: process %d ended without recording a result",
              (int)dead);
     assert_string_equal(r.error_message, want);
@@ -522,8 +619,26 @@ static void test_reap(void **state)
     r = get_run(f, alive);
     assert_int_equal(r.state, TARN_JOB_RUNNING);
     tarn_cat_job_run_free(&r);
+    r = get_run(f, reused);
+    assert_int_equal(r.state, TARN_JOB_FAILED);
+    tarn_cat_job_run_free(&r);
+    kill(sleeper, SIGKILL);
+    waitpid(sleeper, NULL, 0);
     r = get_run(f, fresh);   /* STARTING without a pid, just recorded */
     assert_int_equal(r.state, TARN_JOB_STARTING);
+    tarn_cat_job_run_free(&r);
+}
+
+static void test_start_reaps_stale_runs(void **state)
+{
+    fixture *f = *state;
+    char stale[TARN_CATALOG_ID_MAX];
+    stale_run(f, stale);
+    /* MaxConcurrentRuns is 1: the stale run must not count */
+    OK(tarn_job_run_wait(&f->env, "clean", NULL, NULL, E));
+    tarn_cat_job_run r = get_run(f, stale);
+    assert_int_equal(r.state, TARN_JOB_FAILED);
+    assert_non_null(strstr(r.error_message, "run interrupted"));
     tarn_cat_job_run_free(&r);
 }
 
@@ -533,7 +648,13 @@ static void test_detached(void **state)
     put(f, "scripts", "quick.py", "print('detached ok')\n");
     put_job(f, "quick", "pythonshell", "s3://scripts/quick.py", "GlueRole", NULL, 0, 1);
     char id[TARN_CATALOG_ID_MAX];
-    OK(tarn_job_start_detached(&f->env, "quick", NULL, id, E));
+    tarn_error err = {0};
+    assert_int_equal(tarn_job_start_detached(&f->env, "quick", NULL, id, &err),
+                     TARN_ERR_INTERNAL);   /* the catalog must be closed first */
+    tarn_catalog_close(f->cat);
+    tarn_runner_env env = {f->home, NULL, NULL};
+    OK(tarn_job_start_detached(&env, "quick", NULL, id, E));
+    OK(tarn_catalog_open(f->home, &f->cat, E));
     assert_memory_equal(id, "jr_", 3);
     tarn_cat_job_run r = {0};
     for (int i = 0; i < 6000; i++) {
@@ -546,8 +667,8 @@ static void test_detached(void **state)
     assert_int_equal(r.state, TARN_JOB_SUCCEEDED);
     assert_non_null(strstr(read_file(r.log_path), "detached ok"));
     tarn_cat_job_run_free(&r);
-    tarn_error err = {0};
-    assert_int_equal(tarn_job_start_detached(&f->env, "nosuch", NULL, id, &err),
+    memset(&err, 0, sizeof err);
+    assert_int_equal(tarn_job_start_detached(&env, "nosuch", NULL, id, &err),
                      TARN_ERR_NOTFOUND);
     assert_non_null(strstr(err.msg, "job 'nosuch' does not exist"));
 }
@@ -598,12 +719,35 @@ static void test_role_load(void **state)
     assert_non_null(strstr(err.msg, "role 'Nobody' does not exist"));
     memset(&err, 0, sizeof err);
     assert_int_equal(tarn_iam_role_load(f->cat, "", &role, &err), TARN_ERR_NOTFOUND);
+    assert_non_null(strstr(err.msg, "no role given"));
+    /* managed policies are loaded with the role */
+    tarn_cat_role m = {.name = "Managed", .arn = "arn:aws:iam::000000000000:role/Managed",
+                       .trust_policy = (char *)TRUST_GLUE, .inline_policies = "[]",
+                       .managed_arns = "[\"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess\"]"};
+    OK(tarn_catalog_role_put(f->cat, &m, false, E));
+    OK(tarn_iam_role_load(f->cat, "Managed", &role, E));
+    OK(tarn_iam_s3_allow(role, "s3:GetObject", "raw", "in/data.csv", E));
+    memset(&err, 0, sizeof err);
+    assert_int_equal(tarn_iam_s3_allow(role, "s3:DeleteObject", "raw", "in/data.csv", &err),
+                     TARN_ERR_ACCESS);
+    assert_non_null(strstr(err.msg, "s3:DeleteObject"));
+    tarn_iam_role_free(role);
+    /* an unknown managed policy fails the load, naming it */
+    m.name = "Unknown";
+    m.arn = "arn:aws:iam::000000000000:role/Unknown";
+    m.managed_arns = "[\"arn:aws:iam::aws:policy/NoSuchPolicy\"]";
+    OK(tarn_catalog_role_put(f->cat, &m, false, E));
+    memset(&err, 0, sizeof err);
+    assert_int_not_equal(tarn_iam_role_load(f->cat, "Unknown", &role, &err), TARN_OK);
+    assert_null(role);
+    assert_non_null(strstr(err.msg, "NoSuchPolicy"));
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_success_recorded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_extract_file_url, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cast_errors_counted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failure_recorded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_access_denied_keeps_output, setup, teardown),
@@ -615,7 +759,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrency_and_stop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_stops_the_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_start_reaps_stale_runs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_detached, setup, teardown),
         cmocka_unit_test_setup_teardown(test_job_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_role_load, setup, teardown),
