@@ -1,17 +1,619 @@
-/* PLACEHOLDER (replaced by its owner; must not be committed as is). */
+/*
+** dialect.c: the Athena (Trino) syntax SQLite lacks, as a rewrite of the
+** statement's tokens before it is prepared (query_int.h, "dialect"):
+**
+**   DATE '2021-01-01'              -> '2021-01-01' (validated)
+**   TIMESTAMP '2021-01-01 10:00'   -> '2021-01-01 10:00:00.000000'
+**   DECIMAL '1.5', DOUBLE '2'      -> 1.5, 2 (other typed literals alike)
+**   CAST(x AS BIGINT)              -> __tarn_cast_bigint(x)
+**   TRY_CAST(x AS DECIMAL(10,2))   -> __tarn_try_cast_decimal(x, 10, 2)
+**   `name`                         -> "name"
+**   a IS [NOT] DISTINCT FROM b     -> a IS NOT b / a IS b
+**   current_timestamp, localtimestamp -> now()
+**
+** Text inside string literals, quoted identifiers and comments is never
+** touched. Every byte of the result remembers the byte of the user's text
+** it came from (tarn_qtext.origin) so errors point at the user's line and
+** column. The cast helpers and now() live in functions_cast.c and
+** functions_date.c; the tokenizer is shared through dialect_int.h.
+*/
+#include "query/dialect_int.h"
 #include "query/query_int.h"
+
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-int tarn_qfunc_register(sqlite3 *db, tarn_error *err) { return TARN_OK; }
-int tarn_qdialect_rewrite(const char *sql, size_t len, tarn_qtext *out, tarn_error *err)
+#include <strings.h>
+
+/* ---- tokenizer --------------------------------------------------------- */
+
+static bool is_ident_start(unsigned char c)
 {
-    out->sql = malloc(len + 1); memcpy(out->sql, sql, len); out->sql[len] = 0; out->len = len;
-    out->origin = malloc((len + 1) * sizeof *out->origin);
-    for (size_t i = 0; i <= len; i++) out->origin[i] = i;
+    return isalpha(c) || c == '_' || c >= 0x80;
+}
+
+static bool is_ident_char(unsigned char c)
+{
+    return isalnum(c) || c == '_' || c == '$' || c >= 0x80;
+}
+
+/* Length of a quoted token opened by q at s[i] (the quote doubled inside
+** stands for itself); runs to the end when unterminated. */
+static size_t quoted_len(const char *s, size_t len, size_t i, char q)
+{
+    size_t k = i + 1;
+    while (k < len) {
+        if (s[k] == q) {
+            if (k + 1 < len && s[k + 1] == q) {
+                k += 2;
+                continue;
+            }
+            return k + 1 - i;
+        }
+        k++;
+    }
+    return len - i;
+}
+
+static size_t number_len(const char *s, size_t len, size_t i)
+{
+    size_t k = i;
+    while (k < len && isdigit((unsigned char)s[k]))
+        k++;
+    if (k < len && s[k] == '.')
+        for (k++; k < len && isdigit((unsigned char)s[k]); k++)
+            ;
+    if (k < len && (s[k] == 'e' || s[k] == 'E')) {
+        size_t e = k + 1;
+        if (e < len && (s[e] == '+' || s[e] == '-'))
+            e++;
+        if (e < len && isdigit((unsigned char)s[e])) {
+            while (e < len && isdigit((unsigned char)s[e]))
+                e++;
+            k = e;
+        }
+    }
+    return k - i;
+}
+
+static size_t punct_len(const char *s, size_t len, size_t i)
+{
+    static const char *two[] = {"<=", ">=", "<>", "!=", "||", "==", "->", "=>"};
+    if (i + 1 < len)
+        for (size_t t = 0; t < sizeof two / sizeof two[0]; t++)
+            if (s[i] == two[t][0] && s[i + 1] == two[t][1])
+                return 2;
+    return 1;
+}
+
+/* Kind and length of the token starting at s[i] (i < len). */
+static size_t token_at(const char *s, size_t len, size_t i, int *kind)
+{
+    unsigned char c = (unsigned char)s[i];
+    size_t k;
+    if (isspace(c)) {
+        for (k = i; k < len && isspace((unsigned char)s[k]); k++)
+            ;
+        return *kind = TARN_QTOK_SPACE, k - i;
+    }
+    if (c == '-' && i + 1 < len && s[i + 1] == '-') {
+        for (k = i; k < len && s[k] != '\n'; k++)
+            ;
+        return *kind = TARN_QTOK_COMMENT, k - i;
+    }
+    if (c == '/' && i + 1 < len && s[i + 1] == '*') {
+        for (k = i + 2; k + 1 < len && !(s[k] == '*' && s[k + 1] == '/'); k++)
+            ;
+        return *kind = TARN_QTOK_COMMENT, (k + 1 < len ? k + 2 : len) - i;
+    }
+    if (c == '\'' || c == '"' || c == '`') {
+        *kind = c == '\'' ? TARN_QTOK_STRING : c == '"' ? TARN_QTOK_QIDENT : TARN_QTOK_BQIDENT;
+        return quoted_len(s, len, i, (char)c);
+    }
+    if (isdigit(c) || (c == '.' && i + 1 < len && isdigit((unsigned char)s[i + 1])))
+        return *kind = TARN_QTOK_NUMBER, number_len(s, len, i);
+    if (is_ident_start(c)) {
+        for (k = i + 1; k < len && is_ident_char((unsigned char)s[k]); k++)
+            ;
+        return *kind = TARN_QTOK_IDENT, k - i;
+    }
+    return *kind = TARN_QTOK_PUNCT, punct_len(s, len, i);
+}
+
+tarn_qtok *tarn_qtok_split(const char *text, size_t len, size_t *n)
+{
+    size_t cap = 64, cnt = 0;
+    tarn_qtok *toks = tarn_xmalloc(cap * sizeof *toks);
+    for (size_t i = 0; i < len;) {
+        int kind;
+        size_t l = token_at(text, len, i, &kind);
+        if (cnt == cap)
+            toks = tarn_xrealloc(toks, (cap *= 2) * sizeof *toks);
+        toks[cnt++] = (tarn_qtok){kind, i, l};
+        i += l;
+    }
+    *n = cnt;
+    return toks;
+}
+
+bool tarn_qtok_is(const char *text, const tarn_qtok *tok, const char *kw)
+{
+    return tok->kind == TARN_QTOK_IDENT && strlen(kw) == tok->len &&
+           strncasecmp(text + tok->off, kw, tok->len) == 0;
+}
+
+bool tarn_qtok_ident(const char *text, const tarn_qtok *tok, char *out, size_t cap)
+{
+    const char *p = text + tok->off;
+    size_t o = 0;
+    if (tok->kind == TARN_QTOK_IDENT) {
+        if (tok->len >= cap)
+            return false;
+        for (size_t k = 0; k < tok->len; k++)
+            out[o++] = (char)tolower((unsigned char)p[k]);
+    } else if (tok->kind == TARN_QTOK_QIDENT || tok->kind == TARN_QTOK_BQIDENT) {
+        char q = p[0];
+        size_t end = tok->len >= 2 && p[tok->len - 1] == q ? tok->len - 1 : tok->len;
+        for (size_t k = 1; k < end; k++) {
+            if (o + 1 >= cap)
+                return false;
+            out[o++] = p[k];
+            if (p[k] == q && k + 1 < end && p[k + 1] == q)
+                k++;
+        }
+    } else {
+        return false;
+    }
+    out[o] = '\0';
+    return true;
+}
+
+/* ---- positions ------------------------------------------------------- */
+
+void tarn_qtext_position(const char *text, size_t off, int *line, int *col)
+{
+    int l = 1, c = 1;
+    for (size_t i = 0; i < off && text[i]; i++) {
+        unsigned char ch = (unsigned char)text[i];
+        if (ch == '\n') {
+            l++;
+            c = 1;
+        } else if ((ch & 0xC0) != 0x80) {
+            c++;    /* one column per character, not per UTF-8 byte */
+        }
+    }
+    *line = l;
+    *col = c;
+}
+
+void tarn_qtext_free(tarn_qtext *t)
+{
+    if (!t)
+        return;
+    free(t->sql);
+    free(t->origin);
+    t->sql = NULL;
+    t->origin = NULL;
+    t->len = 0;
+}
+
+/* ---- the rewrite ------------------------------------------------------- */
+
+enum { ACT_KEEP, ACT_DROP, ACT_REPLACE };
+
+/* What happens to each token: kept, dropped, or replaced by text whose
+** bytes all map back to user offset origin. */
+typedef struct action {
+    int what;
+    char *text;     /* ACT_REPLACE (owned) */
+    size_t origin;
+} action;
+
+typedef struct rewriter {
+    const char *sql;
+    size_t len;
+    tarn_qtok *toks;
+    size_t n;
+    action *act;
+    tarn_error *err;
+} rewriter;
+
+static bool significant(const tarn_qtok *t)
+{
+    return t->kind != TARN_QTOK_SPACE && t->kind != TARN_QTOK_COMMENT;
+}
+
+/* Index of the first significant token after i (n when none). */
+static size_t next_sig(const rewriter *rw, size_t i)
+{
+    for (i++; i < rw->n && !significant(&rw->toks[i]); i++)
+        ;
+    return i;
+}
+
+static bool is_punct(const rewriter *rw, size_t i, const char *p)
+{
+    return i < rw->n && rw->toks[i].kind == TARN_QTOK_PUNCT && rw->toks[i].len == strlen(p) &&
+           memcmp(rw->sql + rw->toks[i].off, p, rw->toks[i].len) == 0;
+}
+
+static bool is_kw(const rewriter *rw, size_t i, const char *kw)
+{
+    return i < rw->n && tarn_qtok_is(rw->sql, &rw->toks[i], kw);
+}
+
+static void replace(rewriter *rw, size_t i, char *text, size_t origin)
+{
+    free(rw->act[i].text);
+    rw->act[i] = (action){ACT_REPLACE, text, origin};
+}
+
+static void drop_range(rewriter *rw, size_t from, size_t to)
+{
+    for (size_t k = from; k < to && k < rw->n; k++) {
+        free(rw->act[k].text);
+        rw->act[k] = (action){ACT_DROP, NULL, 0};
+    }
+}
+
+/* An Athena error at user offset off: "CODE: line L:C: message". */
+static int fail_at(rewriter *rw, int status, size_t off, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static int fail_at(rewriter *rw, int status, size_t off, const char *code, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    int line, col;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    tarn_qtext_position(rw->sql, off, &line, &col);
+    return tarn_error_set(rw->err, status, "%s: line %d:%d: %s", code, line, col, msg);
+}
+
+/* The content of string token i with '' undone (caller frees). */
+static char *string_value(const rewriter *rw, size_t i)
+{
+    const tarn_qtok *t = &rw->toks[i];
+    const char *p = rw->sql + t->off;
+    size_t end = t->len >= 2 && p[t->len - 1] == '\'' ? t->len - 1 : t->len;
+    char *out = tarn_xmalloc(t->len + 1);
+    size_t o = 0;
+    for (size_t k = 1; k < end; k++) {
+        out[o++] = p[k];
+        if (p[k] == '\'' && k + 1 < end && p[k + 1] == '\'')
+            k++;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* DATE '...' / TIMESTAMP '...' at token i (the keyword) with the string at
+** s: the literal becomes the canonical text. */
+static int rewrite_time_literal(rewriter *rw, size_t i, size_t s, bool is_date)
+{
+    char *v = string_value(rw, s);
+    int64_t us;
+    bool has_time;
+    bool ok = tarn_qtime_parse(v, strlen(v), &us, &has_time) && !(is_date && has_time);
+    if (!ok) {
+        int rc = fail_at(rw, TARN_ERR_INVALID, rw->toks[i].off, "INVALID_LITERAL",
+                         "'%s' is not a valid %s literal", v, is_date ? "date" : "timestamp");
+        free(v);
+        return rc;
+    }
+    free(v);
+    char buf[48];
+    buf[0] = '\'';
+    int n = is_date ? tarn_qtime_format_date(tarn_qtime_floordiv(us, TARN_QTIME_US_PER_DAY), buf + 1)
+                    : tarn_qtime_format_ts(us, buf + 1);
+    buf[n + 1] = '\'';
+    buf[n + 2] = '\0';
+    drop_range(rw, i, s);
+    replace(rw, s, tarn_xstrdup(buf), rw->toks[i].off);
     return TARN_OK;
 }
-void tarn_qtext_free(tarn_qtext *t) { free(t->sql); free(t->origin); t->sql = NULL; t->origin = NULL; }
-void tarn_qtext_position(const char *text, size_t off, int *line, int *col) { *line = 1; *col = (int)off + 1; }
-int tarn_qerror_from_sqlite(sqlite3 *db, const tarn_qtext *t, const char *user_sql,
-                            const char *database, int *category, tarn_error *err)
-{ *category = TARN_QERR_USER; return tarn_error_set(err, TARN_ERR_INVALID, "%s", sqlite3_errmsg(db)); }
+
+/* A numeric typed literal (DECIMAL '1.5', BIGINT '7'): the number itself. */
+static int rewrite_number_literal(rewriter *rw, size_t i, size_t s, const char *type)
+{
+    char *v = string_value(rw, s);
+    char *b = v, *end;
+    while (isspace((unsigned char)*b))
+        b++;
+    size_t l = strlen(b);
+    while (l > 0 && isspace((unsigned char)b[l - 1]))
+        b[--l] = '\0';
+    bool integral = strcasecmp(type, "decimal") != 0 && strcasecmp(type, "double") != 0 &&
+                    strcasecmp(type, "real") != 0;
+    if (integral)
+        (void)strtoll(b, &end, 10);
+    else
+        (void)strtod(b, &end);
+    if (l == 0 || *end != '\0' || !(isdigit((unsigned char)*b) || *b == '-' || *b == '+' || *b == '.')) {
+        int rc = fail_at(rw, TARN_ERR_INVALID, rw->toks[i].off, "INVALID_LITERAL",
+                         "'%s' is not a valid %s literal", v, type);
+        free(v);
+        return rc;
+    }
+    char *text = tarn_xasprintf("(%s)", b);
+    for (char *p = text; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    free(v);
+    drop_range(rw, i, s);
+    replace(rw, s, text, rw->toks[i].off);
+    return TARN_OK;
+}
+
+static int rewrite_typed_literal(rewriter *rw, size_t i)
+{
+    static const char *numeric[] = {"decimal", "double", "real", "bigint", "integer",
+                                    "int", "smallint", "tinyint"};
+    size_t s = next_sig(rw, i);
+    if (s >= rw->n || rw->toks[s].kind != TARN_QTOK_STRING)
+        return TARN_OK;
+    if (is_kw(rw, i, "date") || is_kw(rw, i, "timestamp"))
+        return rewrite_time_literal(rw, i, s, is_kw(rw, i, "date"));
+    if (is_kw(rw, i, "varchar") || is_kw(rw, i, "char")) {
+        drop_range(rw, i, s);   /* VARCHAR 'x' is the string 'x' */
+        return TARN_OK;
+    }
+    for (size_t k = 0; k < sizeof numeric / sizeof numeric[0]; k++)
+        if (is_kw(rw, i, numeric[k]))
+            return rewrite_number_literal(rw, i, s, numeric[k]);
+    return TARN_OK;
+}
+
+/* The target of a CAST, as the helper's suffix and its extra arguments. */
+typedef struct cast_type {
+    const char *helper;     /* "bigint", ... ; NULL: SQLite's own CAST */
+    int nparams;            /* numbers in parentheses after the name */
+    long params[2];
+    size_t last;            /* index of the type's last token */
+} cast_type;
+
+static const struct {
+    const char *name, *helper;
+    int min_params, max_params;
+} cast_names[] = {
+    {"bigint", "bigint", 0, 0},     {"integer", "integer", 0, 0}, {"int", "integer", 0, 0},
+    {"smallint", "smallint", 0, 0}, {"tinyint", "tinyint", 0, 0}, {"double", "double", 0, 0},
+    {"real", "real", 0, 0},         {"float", "real", 0, 0},      {"varchar", "varchar", 0, 1},
+    {"string", "varchar", 0, 0},    {"char", "char", 0, 1},       {"boolean", "boolean", 0, 0},
+    {"date", "date", 0, 0},         {"timestamp", "timestamp", 0, 1},
+    {"decimal", "decimal", 0, 2},   {"numeric", "decimal", 0, 2},  {"varbinary", NULL, 0, 0},
+};
+
+/* Parse "( n [, n] )" after the type name at token i into ct; false when
+** it is not that shape. */
+static bool cast_params(rewriter *rw, size_t i, cast_type *ct)
+{
+    size_t k = next_sig(rw, i);
+    ct->last = i;
+    if (!is_punct(rw, k, "("))
+        return true;
+    for (;;) {
+        k = next_sig(rw, k);
+        if (k >= rw->n || rw->toks[k].kind != TARN_QTOK_NUMBER || ct->nparams == 2)
+            return false;
+        ct->params[ct->nparams++] = strtol(rw->sql + rw->toks[k].off, NULL, 10);
+        k = next_sig(rw, k);
+        if (is_punct(rw, k, ")"))
+            break;
+        if (!is_punct(rw, k, ","))
+            return false;
+    }
+    ct->last = k;
+    return true;
+}
+
+/* "WITH TIME ZONE" / "WITHOUT TIME ZONE" after a timestamp type. */
+static size_t skip_time_zone(rewriter *rw, size_t last)
+{
+    size_t a = next_sig(rw, last), b = next_sig(rw, a), c = next_sig(rw, b);
+    if ((is_kw(rw, a, "with") || is_kw(rw, a, "without")) && is_kw(rw, b, "time") &&
+        is_kw(rw, c, "zone"))
+        return c;
+    return last;
+}
+
+static int parse_cast_type(rewriter *rw, size_t i, cast_type *ct)
+{
+    char name[64];
+    memset(ct, 0, sizeof *ct);
+    if (!tarn_qtok_ident(rw->sql, &rw->toks[i], name, sizeof name))
+        return fail_at(rw, TARN_ERR_INVALID, rw->toks[i].off, "SYNTAX_ERROR",
+                       "mismatched input '%.*s'. Expecting: <type>", (int)rw->toks[i].len,
+                       rw->sql + rw->toks[i].off);
+    for (size_t k = 0; k < sizeof cast_names / sizeof cast_names[0]; k++) {
+        if (strcmp(name, cast_names[k].name) != 0)
+            continue;
+        if (!cast_params(rw, i, ct) || ct->nparams < cast_names[k].min_params ||
+            ct->nparams > cast_names[k].max_params)
+            return fail_at(rw, TARN_ERR_INVALID, rw->toks[i].off, "TYPE_NOT_FOUND",
+                           "Unknown type: %s with these parameters", name);
+        ct->helper = cast_names[k].helper;
+        if (strcmp(name, "timestamp") == 0) {
+            ct->nparams = 0;    /* precision: tarn keeps microseconds */
+            ct->last = skip_time_zone(rw, ct->last);
+        }
+        if (strcmp(name, "double") == 0 && is_kw(rw, next_sig(rw, i), "precision"))
+            ct->last = next_sig(rw, i);
+        return TARN_OK;
+    }
+    if (!strcmp(name, "json") || !strcmp(name, "array") || !strcmp(name, "map") ||
+        !strcmp(name, "row") || !strcmp(name, "time") || !strcmp(name, "ipaddress"))
+        return fail_at(rw, TARN_ERR_UNSUPPORTED, rw->toks[i].off, "NOT_SUPPORTED",
+                       "tarn cannot cast to %s", name);
+    return fail_at(rw, TARN_ERR_INVALID, rw->toks[i].off, "TYPE_NOT_FOUND", "Unknown type: %s",
+                   name);
+}
+
+/* Index of the parenthesis closing the one at open, and of the last AS at
+** depth one inside (n when absent). */
+static size_t matching_paren(const rewriter *rw, size_t open, size_t *as)
+{
+    int depth = 0;
+    *as = rw->n;
+    for (size_t k = open; k < rw->n; k++) {
+        if (is_punct(rw, k, "("))
+            depth++;
+        else if (is_punct(rw, k, ")") && --depth == 0)
+            return k;
+        else if (depth == 1 && is_kw(rw, k, "as"))
+            *as = k;
+    }
+    return rw->n;
+}
+
+/* CAST( expr AS type ) or TRY_CAST(...) at token i. */
+static int rewrite_cast(rewriter *rw, size_t i, bool try_)
+{
+    size_t open = next_sig(rw, i), as, close;
+    if (!is_punct(rw, open, "("))
+        return TARN_OK;
+    close = matching_paren(rw, open, &as);
+    if (close >= rw->n || as >= rw->n)
+        return TARN_OK;     /* SQLite reports the malformed CAST */
+    size_t tname = next_sig(rw, as);
+    cast_type ct;
+    int rc = parse_cast_type(rw, tname, &ct);
+    if (rc != TARN_OK)
+        return rc;
+    if (next_sig(rw, ct.last) != close)
+        return fail_at(rw, TARN_ERR_INVALID, rw->toks[next_sig(rw, ct.last)].off, "SYNTAX_ERROR",
+                       "mismatched input '%.*s'. Expecting: ')'",
+                       (int)rw->toks[next_sig(rw, ct.last)].len,
+                       rw->sql + rw->toks[next_sig(rw, ct.last)].off);
+    if (!ct.helper) {   /* varbinary: SQLite's CAST AS BLOB */
+        if (try_)
+            replace(rw, i, tarn_xstrdup("CAST"), rw->toks[i].off);
+        drop_range(rw, tname, close);
+        replace(rw, tname, tarn_xstrdup("BLOB"), rw->toks[tname].off);
+        return TARN_OK;
+    }
+    replace(rw, i, tarn_xasprintf("__tarn_%scast_%s", try_ ? "try_" : "", ct.helper),
+            rw->toks[i].off);
+    size_t from = as;
+    while (from > open + 1 && !significant(&rw->toks[from - 1]))
+        from--;
+    drop_range(rw, from, close);
+    if (ct.nparams == 1)
+        replace(rw, as, tarn_xasprintf(", %ld", ct.params[0]), rw->toks[as].off);
+    else if (ct.nparams == 2)
+        replace(rw, as, tarn_xasprintf(", %ld, %ld", ct.params[0], ct.params[1]),
+                rw->toks[as].off);
+    return TARN_OK;
+}
+
+/* `name` -> "name" (a double quote inside is doubled, `` is one `). */
+static void rewrite_backquote(rewriter *rw, size_t i)
+{
+    char *name = tarn_xmalloc(rw->toks[i].len + 1);
+    tarn_qtok_ident(rw->sql, &rw->toks[i], name, rw->toks[i].len + 1);
+    tarn_buf b;
+    tarn_buf_init(&b, 0);
+    tarn_buf_putc(&b, '"');
+    for (const char *p = name; *p; p++) {
+        if (*p == '"')
+            tarn_buf_putc(&b, '"');
+        tarn_buf_putc(&b, *p);
+    }
+    tarn_buf_putc(&b, '"');
+    free(name);
+    replace(rw, i, b.data, rw->toks[i].off);
+}
+
+/* IS [NOT] DISTINCT FROM at token i (IS). */
+static void rewrite_distinct(rewriter *rw, size_t i)
+{
+    size_t a = next_sig(rw, i);
+    bool neg = is_kw(rw, a, "not");
+    size_t d = neg ? next_sig(rw, a) : a, f = next_sig(rw, d);
+    if (!is_kw(rw, d, "distinct") || !is_kw(rw, f, "from"))
+        return;
+    drop_range(rw, i + 1, f + 1);
+    replace(rw, i, tarn_xstrdup(neg ? "IS" : "IS NOT"), rw->toks[i].off);
+}
+
+static int rewrite_word(rewriter *rw, size_t i)
+{
+    if (is_kw(rw, i, "cast") || is_kw(rw, i, "try_cast"))
+        return rewrite_cast(rw, i, is_kw(rw, i, "try_cast"));
+    if (is_kw(rw, i, "is")) {
+        rewrite_distinct(rw, i);
+        return TARN_OK;
+    }
+    if ((is_kw(rw, i, "current_timestamp") || is_kw(rw, i, "localtimestamp")) &&
+        !is_punct(rw, next_sig(rw, i), "(")) {
+        replace(rw, i, tarn_xstrdup("now()"), rw->toks[i].off);
+        return TARN_OK;
+    }
+    return rewrite_typed_literal(rw, i);
+}
+
+/* Mark every token's action; stops at the first error. */
+static int plan(rewriter *rw)
+{
+    for (size_t i = 0; i < rw->n; i++) {
+        if (rw->act[i].what == ACT_DROP)
+            continue;
+        int rc = TARN_OK;
+        if (rw->toks[i].kind == TARN_QTOK_BQIDENT)
+            rewrite_backquote(rw, i);
+        else if (rw->toks[i].kind == TARN_QTOK_IDENT && rw->act[i].what == ACT_KEEP)
+            rc = rewrite_word(rw, i);
+        if (rc != TARN_OK)
+            return rc;
+    }
+    return TARN_OK;
+}
+
+/* Append n bytes to out with their origins (base + k when step, else base). */
+static void emit(tarn_buf *out, tarn_buf *orig, const char *p, size_t n, size_t base, bool step)
+{
+    tarn_buf_append(out, p, n);
+    for (size_t k = 0; k < n; k++) {
+        size_t o = step ? base + k : base;
+        tarn_buf_append(orig, &o, sizeof o);
+    }
+}
+
+static void assemble(const rewriter *rw, tarn_qtext *out)
+{
+    tarn_buf sql, orig;
+    tarn_buf_init(&sql, 0);
+    tarn_buf_init(&orig, 0);
+    for (size_t i = 0; i < rw->n; i++) {
+        const action *a = &rw->act[i];
+        if (a->what == ACT_KEEP)
+            emit(&sql, &orig, rw->sql + rw->toks[i].off, rw->toks[i].len, rw->toks[i].off, true);
+        else if (a->what == ACT_REPLACE)
+            emit(&sql, &orig, a->text, strlen(a->text), a->origin, false);
+    }
+    size_t end = rw->len;
+    tarn_buf_append(&orig, &end, sizeof end);
+    if (!sql.data)
+        tarn_buf_putc(&sql, '\0'), sql.len = 0;
+    out->sql = sql.data;
+    out->len = sql.len;
+    out->origin = (size_t *)orig.data;
+}
+
+int tarn_qdialect_rewrite(const char *sql, size_t len, tarn_qtext *out, tarn_error *err)
+{
+    rewriter rw = {.sql = sql, .len = len, .err = err};
+    memset(out, 0, sizeof *out);
+    rw.toks = tarn_qtok_split(sql, len, &rw.n);
+    rw.act = tarn_xcalloc(rw.n + 1, sizeof *rw.act);
+    int rc = plan(&rw);
+    if (rc == TARN_OK)
+        assemble(&rw, out);
+    for (size_t i = 0; i < rw.n; i++)
+        free(rw.act[i].text);
+    free(rw.act);
+    free(rw.toks);
+    return rc;
+}
