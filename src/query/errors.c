@@ -184,6 +184,31 @@ static bool has_athena_code(const char *msg)
     return k >= 4 && msg[k] == ':' && msg[k + 1] == ' ';
 }
 
+/* The k-th (1-based) term of the last ORDER BY of the rewritten text:
+** its offset there and its value when it is a number. */
+static long order_by_term(const qerr *q, int k, long *value)
+{
+    size_t n, i, start = 0;
+    long off = -1;
+    if (!q->t || !q->t->sql)
+        return -1;
+    tarn_qtok *toks = tarn_qtok_split(q->t->sql, q->t->len, &n);
+    for (i = 0; i + 2 < n; i++)
+        if (tarn_qtok_is(q->t->sql, &toks[i], "order") && tarn_qtok_is(q->t->sql, &toks[i + 2], "by"))
+            start = i + 3;
+    int term = 1, depth = 0;
+    for (i = start; start && i < n && off < 0; i++) {
+        char c = toks[i].kind == TARN_QTOK_PUNCT ? q->t->sql[toks[i].off] : 0;
+        depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+        if (c == ',' && depth == 0)
+            term++;
+        else if (term == k && toks[i].kind == TARN_QTOK_NUMBER)
+            off = (long)toks[i].off, *value = atol(q->t->sql + toks[i].off);
+    }
+    free(toks);
+    return off;
+}
+
 /* Messages without a name: end of input, ORDER BY positions, UNION arity. */
 static int unnamed(qerr *q, tarn_error *err)
 {
@@ -197,9 +222,10 @@ static int unnamed(qerr *q, tarn_error *err)
         return tarn_error_set(err, TARN_ERR_INVALID, "%s", buf);
     }
     if ((rest = strstr(q->msg, "ORDER BY term out of range"))) {
+        long pos = 0;   /* SQLite says which term ("2nd"); Athena the position */
+        q->off = user_offset(q, order_by_term(q, atoi(q->msg), &pos));
         k = prefix(q, buf, sizeof buf, "INVALID_COLUMN_REFERENCE");
-        snprintf(buf + k, sizeof buf - (size_t)k, "ORDER BY position %d is not in select list",
-                 atoi(q->msg));
+        snprintf(buf + k, sizeof buf - (size_t)k, "ORDER BY position %ld is not in select list", pos);
         return tarn_error_set(err, TARN_ERR_INVALID, "%s", buf);
     }
     if (strstr(q->msg, "do not have the same number of result columns")) {

@@ -67,6 +67,9 @@ int tarn_qfunc_register(sqlite3 *db, tarn_error *err)
         {"regexp", tarn_qfunc_register_regexp}, {"math", tarn_qfunc_register_math},
         {"aggregate", tarn_qfunc_register_agg}, {"cast", tarn_qfunc_register_cast},
     };
+    /* Athena's "x" is always an identifier: SQLite must not fall back to a
+    ** string when no column x exists (COLUMN_NOT_FOUND instead). */
+    sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DML, 0, (int *)NULL);
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
         int rc = parts[i].fn(db);
         if (rc != SQLITE_OK)
