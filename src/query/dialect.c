@@ -203,11 +203,13 @@ void tarn_qtext_free(tarn_qtext *t)
 enum { ACT_KEEP, ACT_DROP, ACT_REPLACE };
 
 /* What happens to each token: kept, dropped, or replaced by text whose
-** bytes all map back to user offset origin. */
+** bytes all map back to user offset origin; text can be put before and
+** after it whatever happens to it (mapped to the token's first byte). */
 typedef struct action {
     int what;
     char *text;     /* ACT_REPLACE (owned) */
     size_t origin;
+    char *prefix, *suffix;  /* owned, or NULL */
 } action;
 
 typedef struct rewriter {
@@ -216,6 +218,10 @@ typedef struct rewriter {
     tarn_qtok *toks;
     size_t n;
     action *act;
+    /* For the last token of a rewritten `x + INTERVAL ...`: the index of
+    ** the first token of its whole expression (else 0 and unused), so a
+    ** chained interval wraps all of it. */
+    size_t *operand_start;
     tarn_error *err;
 } rewriter;
 
@@ -246,15 +252,31 @@ static bool is_kw(const rewriter *rw, size_t i, const char *kw)
 static void replace(rewriter *rw, size_t i, char *text, size_t origin)
 {
     free(rw->act[i].text);
-    rw->act[i] = (action){ACT_REPLACE, text, origin};
+    rw->act[i].what = ACT_REPLACE;
+    rw->act[i].text = text;
+    rw->act[i].origin = origin;
 }
 
 static void drop_range(rewriter *rw, size_t from, size_t to)
 {
     for (size_t k = from; k < to && k < rw->n; k++) {
         free(rw->act[k].text);
-        rw->act[k] = (action){ACT_DROP, NULL, 0};
+        rw->act[k].what = ACT_DROP;
+        rw->act[k].text = NULL;
     }
+}
+
+/* Put text before (prefix) or after token i; text is owned. */
+static void add_around(rewriter *rw, size_t i, char *text, bool before)
+{
+    char **slot = before ? &rw->act[i].prefix : &rw->act[i].suffix;
+    if (*slot) {
+        char *joined = before ? tarn_xasprintf("%s%s", text, *slot) : tarn_xasprintf("%s%s", *slot, text);
+        free(*slot);
+        free(text);
+        text = joined;
+    }
+    *slot = text;
 }
 
 /* An Athena error at user offset off: "CODE: line L:C: message". */
@@ -538,8 +560,214 @@ static void rewrite_distinct(rewriter *rw, size_t i)
     replace(rw, i, tarn_xstrdup(neg ? "IS" : "IS NOT"), rw->toks[i].off);
 }
 
+/* Index of the last significant token before i (n when none). */
+static size_t prev_sig(const rewriter *rw, size_t i)
+{
+    while (i > 0) {
+        i--;
+        if (significant(&rw->toks[i]))
+            return i;
+    }
+    return rw->n;
+}
+
+/* The depth-one commas inside the parentheses open..close (at most max;
+** returns how many there are). */
+static int depth_one_commas(const rewriter *rw, size_t open, size_t close, size_t *at, int max)
+{
+    int depth = 0, count = 0;
+    for (size_t k = open; k < close; k++) {
+        if (is_punct(rw, k, "("))
+            depth++;
+        else if (is_punct(rw, k, ")"))
+            depth--;
+        else if (depth == 1 && is_punct(rw, k, ",") && count++ < max)
+            at[count - 1] = k;
+    }
+    return count;
+}
+
+/* IF(c, a[, b]) -> (CASE WHEN c THEN a ELSE b END): only the branch
+** taken is evaluated, as in Trino. */
+static void rewrite_if(rewriter *rw, size_t i)
+{
+    size_t open = next_sig(rw, i), as, commas[2];
+    size_t close = matching_paren(rw, open, &as);
+    if (close >= rw->n)
+        return;
+    int n = depth_one_commas(rw, open, close, commas, 2);
+    if (n < 1 || n > 2)
+        return;     /* SQLite reports the call */
+    drop_range(rw, i, open);
+    replace(rw, open, tarn_xstrdup("(CASE WHEN "), rw->toks[i].off);
+    replace(rw, commas[0], tarn_xstrdup(" THEN "), rw->toks[commas[0]].off);
+    if (n == 2)
+        replace(rw, commas[1], tarn_xstrdup(" ELSE "), rw->toks[commas[1]].off);
+    replace(rw, close, tarn_xstrdup(" END)"), rw->toks[close].off);
+}
+
+/* EXTRACT(field FROM x) -> field(x). */
+static int rewrite_extract(rewriter *rw, size_t i)
+{
+    static const struct { const char *field, *fn; } fields[] = {
+        {"year", "year"}, {"quarter", "quarter"}, {"month", "month"}, {"week", "week"},
+        {"day", "day"}, {"day_of_month", "day"}, {"day_of_week", "day_of_week"},
+        {"dow", "day_of_week"}, {"day_of_year", "day_of_year"}, {"doy", "day_of_year"},
+        {"year_of_week", "year_of_week"}, {"yow", "year_of_week"}, {"hour", "hour"},
+        {"minute", "minute"}, {"second", "second"},
+    };
+    size_t open = next_sig(rw, i), f = next_sig(rw, open), from = next_sig(rw, f);
+    if (!is_punct(rw, open, "(") || !is_kw(rw, from, "from"))
+        return TARN_OK;
+    for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++) {
+        if (is_kw(rw, f, fields[k].field)) {
+            replace(rw, i, tarn_xstrdup(fields[k].fn), rw->toks[i].off);
+            drop_range(rw, open + 1, next_sig(rw, from));
+            return TARN_OK;
+        }
+    }
+    return fail_at(rw, TARN_ERR_INVALID, rw->toks[f].off, "SYNTAX_ERROR",
+                   "Invalid EXTRACT field: %.*s", (int)rw->toks[f].len, rw->sql + rw->toks[f].off);
+}
+
+/* Words that end an ORDER BY list at its own depth. */
+static bool ends_order_by(const rewriter *rw, size_t k)
+{
+    static const char *words[] = {"limit", "offset", "fetch", "rows", "range", "groups",
+                                  "union", "except", "intersect", "window"};
+    if (is_punct(rw, k, ";"))
+        return true;
+    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++)
+        if (is_kw(rw, k, words[w]))
+            return true;
+    return false;
+}
+
+/* Close one ORDER BY term ending at token last: Trino puts NULLs last in
+** both directions, SQLite first when ascending. */
+static void close_term(rewriter *rw, size_t last, bool has_nulls)
+{
+    if (last < rw->n && !has_nulls && !is_kw(rw, last, "desc"))
+        add_around(rw, last, tarn_xstrdup(" NULLS LAST"), false);
+}
+
+/* ORDER BY at token i (ORDER): each ascending term gets NULLS LAST. */
+static void rewrite_order_by(rewriter *rw, size_t i)
+{
+    size_t by = next_sig(rw, i), last = rw->n;
+    bool has_nulls = false;
+    int depth = 0;
+    if (!is_kw(rw, by, "by"))
+        return;
+    for (size_t k = next_sig(rw, by); k < rw->n; k = next_sig(rw, k)) {
+        if (depth == 0 && (is_punct(rw, k, ")") || ends_order_by(rw, k)))
+            break;
+        if (is_punct(rw, k, "("))
+            depth++;
+        else if (is_punct(rw, k, ")"))
+            depth--;
+        if (depth == 0 && is_punct(rw, k, ",")) {
+            close_term(rw, last, has_nulls);
+            has_nulls = false;
+            last = rw->n;
+            continue;
+        }
+        has_nulls |= depth == 0 && is_kw(rw, k, "nulls");
+        last = k;
+    }
+    close_term(rw, last, has_nulls);
+}
+
+/* Words before a parenthesis that make it a group, not a call. */
+static bool is_clause_word(const rewriter *rw, size_t k)
+{
+    static const char *words[] = {"and", "or", "not", "where", "select", "when", "then", "else",
+                                  "on", "in", "by", "between", "having", "as", "return", "case"};
+    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++)
+        if (is_kw(rw, k, words[w]))
+            return true;
+    return false;
+}
+
+/* First token of the operand that ends at token p (n when there is no
+** simple one): a name (a.b.c), a literal, a call, a parenthesized group,
+** or an expression an earlier interval rewrite built. */
+static size_t operand_start(const rewriter *rw, size_t p)
+{
+    if (p >= rw->n)
+        return rw->n;
+    if (rw->operand_start[p])
+        return rw->operand_start[p] - 1;
+    const tarn_qtok *t = &rw->toks[p];
+    if (is_punct(rw, p, ")")) {
+        int depth = 0;
+        for (size_t k = p + 1; k-- > 0;) {
+            depth += is_punct(rw, k, ")") ? 1 : is_punct(rw, k, "(") ? -1 : 0;
+            if (depth == 0) {
+                size_t f = prev_sig(rw, k);
+                return f < rw->n && rw->toks[f].kind == TARN_QTOK_IDENT && !is_clause_word(rw, f) ? f : k;
+            }
+        }
+        return rw->n;
+    }
+    if (t->kind == TARN_QTOK_STRING) {  /* DATE '...' was a literal */
+        size_t kw = prev_sig(rw, p);
+        return kw < rw->n && rw->act[kw].what == ACT_DROP ? kw : p;
+    }
+    if (t->kind != TARN_QTOK_IDENT && t->kind != TARN_QTOK_QIDENT && t->kind != TARN_QTOK_NUMBER &&
+        t->kind != TARN_QTOK_BQIDENT)
+        return rw->n;
+    while (p > 0) {
+        size_t dot = prev_sig(rw, p), q = dot < rw->n ? prev_sig(rw, dot) : rw->n;
+        if (!is_punct(rw, dot, ".") || q >= rw->n)
+            break;
+        p = q;
+    }
+    return p;
+}
+
+/* x + INTERVAL 'n' unit / x - INTERVAL ... at token i (the operator) ->
+** date_add('unit', [-]n, x). */
+static int rewrite_interval(rewriter *rw, size_t i)
+{
+    static const char *units[] = {"year", "month", "day", "hour", "minute", "second"};
+    size_t kw = next_sig(rw, i), str = next_sig(rw, kw), unit = next_sig(rw, str), u;
+    if (!is_kw(rw, kw, "interval") || str >= rw->n || rw->toks[str].kind != TARN_QTOK_STRING)
+        return TARN_OK;
+    for (u = 0; u < sizeof units / sizeof units[0] && !is_kw(rw, unit, units[u]); u++)
+        ;
+    char *v = string_value(rw, str), *end;
+    long long n = strtoll(v, &end, 10);
+    bool ok = u < sizeof units / sizeof units[0] && *v && *end == '\0';
+    free(v);
+    if (!ok || is_kw(rw, next_sig(rw, unit), "to"))
+        return fail_at(rw, TARN_ERR_UNSUPPORTED, rw->toks[kw].off, "NOT_SUPPORTED",
+                       "tarn supports INTERVAL 'n' YEAR|MONTH|DAY|HOUR|MINUTE|SECOND only");
+    size_t start = operand_start(rw, prev_sig(rw, i));
+    if (start >= rw->n)
+        return fail_at(rw, TARN_ERR_UNSUPPORTED, rw->toks[i].off, "NOT_SUPPORTED",
+                       "put the expression before '%c INTERVAL' in parentheses",
+                       rw->sql[rw->toks[i].off]);
+    add_around(rw, start, tarn_xasprintf("date_add('%s', %lld, ", units[u],
+                                         rw->sql[rw->toks[i].off] == '-' ? -n : n), true);
+    replace(rw, i, tarn_xstrdup(")"), rw->toks[i].off);
+    drop_range(rw, i + 1, unit + 1);
+    rw->operand_start[unit] = start + 1;
+    return TARN_OK;
+}
+
 static int rewrite_word(rewriter *rw, size_t i)
 {
+    if (is_kw(rw, i, "if") && is_punct(rw, next_sig(rw, i), "(")) {
+        rewrite_if(rw, i);
+        return TARN_OK;
+    }
+    if (is_kw(rw, i, "extract"))
+        return rewrite_extract(rw, i);
+    if (is_kw(rw, i, "order")) {
+        rewrite_order_by(rw, i);
+        return TARN_OK;
+    }
     if (is_kw(rw, i, "cast") || is_kw(rw, i, "try_cast"))
         return rewrite_cast(rw, i, is_kw(rw, i, "try_cast"));
     if (is_kw(rw, i, "is")) {
@@ -563,6 +791,8 @@ static int plan(rewriter *rw)
         int rc = TARN_OK;
         if (rw->toks[i].kind == TARN_QTOK_BQIDENT)
             rewrite_backquote(rw, i);
+        else if (is_punct(rw, i, "+") || is_punct(rw, i, "-"))
+            rc = rewrite_interval(rw, i);
         else if (rw->toks[i].kind == TARN_QTOK_IDENT && rw->act[i].what == ACT_KEEP)
             rc = rewrite_word(rw, i);
         if (rc != TARN_OK)
@@ -588,10 +818,14 @@ static void assemble(const rewriter *rw, tarn_qtext *out)
     tarn_buf_init(&orig, 0);
     for (size_t i = 0; i < rw->n; i++) {
         const action *a = &rw->act[i];
+        if (a->prefix)
+            emit(&sql, &orig, a->prefix, strlen(a->prefix), rw->toks[i].off, false);
         if (a->what == ACT_KEEP)
             emit(&sql, &orig, rw->sql + rw->toks[i].off, rw->toks[i].len, rw->toks[i].off, true);
         else if (a->what == ACT_REPLACE)
             emit(&sql, &orig, a->text, strlen(a->text), a->origin, false);
+        if (a->suffix)
+            emit(&sql, &orig, a->suffix, strlen(a->suffix), rw->toks[i].off, false);
     }
     size_t end = rw->len;
     tarn_buf_append(&orig, &end, sizeof end);
@@ -608,11 +842,16 @@ int tarn_qdialect_rewrite(const char *sql, size_t len, tarn_qtext *out, tarn_err
     memset(out, 0, sizeof *out);
     rw.toks = tarn_qtok_split(sql, len, &rw.n);
     rw.act = tarn_xcalloc(rw.n + 1, sizeof *rw.act);
+    rw.operand_start = tarn_xcalloc(rw.n + 1, sizeof *rw.operand_start);
     int rc = plan(&rw);
     if (rc == TARN_OK)
         assemble(&rw, out);
-    for (size_t i = 0; i < rw.n; i++)
+    for (size_t i = 0; i < rw.n; i++) {
         free(rw.act[i].text);
+        free(rw.act[i].prefix);
+        free(rw.act[i].suffix);
+    }
+    free(rw.operand_start);
     free(rw.act);
     free(rw.toks);
     return rc;

@@ -70,6 +70,10 @@ int tarn_qfunc_register(sqlite3 *db, tarn_error *err)
     /* Athena's "x" is always an identifier: SQLite must not fall back to a
     ** string when no column x exists (COLUMN_NOT_FOUND instead). */
     sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DML, 0, (int *)NULL);
+    /* Trino's LIKE tells 'a' from 'A'; SQLite's does not by default. */
+    if (sqlite3_exec(db, "PRAGMA case_sensitive_like = ON", NULL, NULL, NULL) != SQLITE_OK)
+        return tarn_error_set(err, TARN_ERR_INTERNAL, "making LIKE case-sensitive: %s",
+                              sqlite3_errmsg(db));
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
         int rc = parts[i].fn(db);
         if (rc != SQLITE_OK)

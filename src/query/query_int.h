@@ -86,7 +86,8 @@ int tarn_qscan_expose(sqlite3 *db, tarn_qscan_ctx *ctx, const char *database,
 ** regexp_like, approx_distinct, ...) on db, and the CAST helpers the
 ** rewrite produces (__tarn_cast_<type>, __tarn_try_cast_<type>). Also turns
 ** off SQLite's double-quoted string fallback in DML (SQLITE_DBCONFIG_DQS_DML),
-** so "x" is always an identifier as in Athena. */
+** so "x" is always an identifier as in Athena, and makes LIKE
+** case-sensitive as Trino's (PRAGMA case_sensitive_like). */
 int tarn_qfunc_register(sqlite3 *db, tarn_error *err);
 
 /* A rewritten statement and the way back to the user's text. */

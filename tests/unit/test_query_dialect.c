@@ -132,6 +132,39 @@ static void test_cast_rewrite(void **state)
     assert_string_equal(rw(""), "");
 }
 
+/* IF, EXTRACT, INTERVAL arithmetic and Trino's NULLS LAST default. */
+static void test_expression_rewrites(void **state)
+{
+    assert_string_equal(rw("SELECT IF(a > 1, 'x', 'y'), if(b, 1)"),
+                        "SELECT (CASE WHEN a > 1 THEN  'x' ELSE  'y' END), (CASE WHEN b THEN  1 END)");
+    assert_string_equal(rw("DROP TABLE IF EXISTS t"), "DROP TABLE IF EXISTS t");
+    assert_string_equal(rw("SELECT EXTRACT(YEAR FROM d), extract(dow from d)"),
+                        "SELECT year(d), day_of_week(d)");
+    assert_string_equal(rw("SELECT d - INTERVAL '7' DAY"), "SELECT date_add('day', -7, d )");
+    assert_string_equal(rw("SELECT t.d + interval '1' month + interval '2' hour"),
+                        "SELECT date_add('hour', 2, date_add('month', 1, t.d ) )");
+    assert_string_equal(rw("SELECT DATE '2021-01-31' + INTERVAL '1' MONTH"),
+                        "SELECT date_add('month', 1, '2021-01-31' )");
+    assert_string_equal(rw("SELECT f(x, 2) - INTERVAL '1' YEAR"), "SELECT date_add('year', -1, f(x, 2) )");
+    assert_string_equal(rw("SELECT a - 1"), "SELECT a - 1");
+    assert_string_equal(rw("SELECT d + INTERVAL '1' DAY TO SECOND"),
+                        "ERR: NOT_SUPPORTED: line 1:12: tarn supports INTERVAL 'n' "
+                        "YEAR|MONTH|DAY|HOUR|MINUTE|SECOND only");
+    assert_string_equal(rw("SELECT a FROM t ORDER BY a, b DESC, c ASC, d NULLS FIRST LIMIT 3"),
+                        "SELECT a FROM t ORDER BY a NULLS LAST, b DESC, c ASC NULLS LAST, d NULLS FIRST LIMIT 3");
+    assert_string_equal(rw("SELECT rank() OVER (PARTITION BY g ORDER BY f(x, y)) FROM t"),
+                        "SELECT rank() OVER (PARTITION BY g ORDER BY f(x, y) NULLS LAST) FROM t");
+    assert_string_equal(run("SELECT group_concat(coalesce(x, 'null'), ',') FROM (SELECT x FROM "
+                            "(SELECT 2 AS x UNION ALL SELECT NULL UNION ALL SELECT 1) ORDER BY x)"),
+                        "1,2,null");
+    assert_string_equal(run("SELECT date_add('day', 0, DATE '2021-03-01' - INTERVAL '1' DAY)"), "2021-02-28");
+    assert_string_equal(run("SELECT IF(1 = 0, CAST('x' AS BIGINT), 5)"), "5");
+    assert_string_equal(run("SELECT EXTRACT(MONTH FROM DATE '2021-03-01')"), "3");
+    /* Trino's LIKE is case-sensitive */
+    assert_string_equal(run("SELECT count(*) FROM sales WHERE country LIKE 'fr%'"), "0");
+    assert_string_equal(run("SELECT count(*) FROM sales WHERE country LIKE 'Fr_nce'"), "1");
+}
+
 /* The origin map sends each byte back to the user's text. */
 static void test_origin(void **state)
 {
@@ -254,7 +287,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_literals),       cmocka_unit_test(test_cast_rewrite),
         cmocka_unit_test(test_origin),         cmocka_unit_test(test_cast_semantics),
-        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_errors),         cmocka_unit_test(test_expression_rewrites),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
