@@ -356,8 +356,8 @@ static bool parse_one(const char **p, char c, parsed *r)
             return false;
         r->has_ampm = true, r->pm = toupper((unsigned char)**p) == 'P';
         return *p += 2, true;
-    case 'T': return parse_one(p, 'H', r) && *(*p)++ == ':' && parse_one(p, 'i', r) &&
-                     *(*p)++ == ':' && parse_one(p, 'S', r);
+    case 'T': return parse_one(p, 'H', r) && parse_one(p, ':', r) && parse_one(p, 'i', r) &&
+                     parse_one(p, ':', r) && parse_one(p, 'S', r);
     default:
         return **p == c ? (++*p, true) : false;
     }

@@ -153,6 +153,8 @@ static void test_date_format_parse(void **state)
     EQ("SELECT date_parse('2022-10', '%Y-%m-%d')",
        "ERR: INVALID_FUNCTION_ARGUMENT: Invalid format: \"2022-10\" is malformed at \"\"");
     EQ("SELECT date_parse(NULL, '%Y')", "NULL");
+    EQ("SELECT date_parse('12', '%T')",
+       "ERR: INVALID_FUNCTION_ARGUMENT: Invalid format: \"12\" is malformed at \"\"");
 }
 
 /* Trino docs, "ISO 8601 functions". Timestamps with a zone come back in UTC. */
