@@ -4,8 +4,8 @@
 ** functions_*.c files share (dialect_int.h): table registration, Athena
 ** error reporting, reading text and date arguments. The functions
 ** themselves are in functions_date.c, functions_string.c,
-** functions_regexp.c, functions_math.c, functions_agg.c and
-** functions_cast.c.
+** functions_regexp.c, functions_math.c, functions_agg.c,
+** functions_json.c and functions_cast.c.
 */
 #include "query/dialect_int.h"
 #include "query/query_int.h"
@@ -66,6 +66,7 @@ int tarn_qfunc_register(sqlite3 *db, tarn_error *err)
         {"date", tarn_qfunc_register_date},     {"string", tarn_qfunc_register_string},
         {"regexp", tarn_qfunc_register_regexp}, {"math", tarn_qfunc_register_math},
         {"aggregate", tarn_qfunc_register_agg}, {"cast", tarn_qfunc_register_cast},
+        {"json", tarn_qfunc_register_json},
     };
     /* Athena's "x" is always an identifier: SQLite must not fall back to a
     ** string when no column x exists (COLUMN_NOT_FOUND instead). */

@@ -2,6 +2,7 @@
 ** functions_agg.c: Trino's aggregate functions SQLite lacks: count_if,
 ** bool_and/every, bool_or, stddev/stddev_samp, stddev_pop,
 ** variance/var_samp, var_pop (window-capable: they can remove rows),
+** corr, covar_samp, covar_pop, regr_slope, regr_intercept,
 ** arbitrary/any_value, max_by, min_by, approx_distinct (exact up to 64
 ** distinct values, then the HyperLogLog of core/hll.c, about 0.8% error)
 ** and approx_percentile (exact: the value at rank floor(p * n), as Trino's
@@ -104,6 +105,54 @@ static void moments_value(sqlite3_context *ctx)
         return;
     double var = m->m2 / (double)(sample ? m->n - 1 : m->n);
     sqlite3_result_double(ctx, kind == V_STD_SAMP || kind == V_STD_POP ? sqrt(var) : var);
+}
+
+/* ---- corr, covar_samp, covar_pop, regr_slope, regr_intercept (y, x) ---- */
+
+typedef struct comoments {
+    int64_t n;
+    double mx, my, c, m2x, m2y;
+} comoments;
+
+static void comoments_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    comoments *m = sqlite3_aggregate_context(ctx, sizeof *m);
+    if (!m || sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
+        return;
+    double y = sqlite3_value_double(argv[0]), x = sqlite3_value_double(argv[1]);
+    double dx = x - m->mx, dy = y - m->my;
+    m->n++;
+    m->mx += dx / (double)m->n;
+    m->my += dy / (double)m->n;
+    m->c += dx * (y - m->my);
+    m->m2x += dx * (x - m->mx);
+    m->m2y += dy * (y - m->my);
+}
+
+enum { R_CORR, R_COVAR_SAMP, R_COVAR_POP, R_SLOPE, R_INTERCEPT };
+
+/* Trino: NULL below two rows (one for covar_pop) and where a variance the
+** result divides by is zero. */
+static void comoments_final(sqlite3_context *ctx)
+{
+    int kind = *(const int *)sqlite3_user_data(ctx);
+    comoments *m = sqlite3_aggregate_context(ctx, 0);
+    if (!m || m->n < (kind == R_COVAR_POP ? 1 : 2))
+        return;
+    double n = (double)m->n;
+    switch (kind) {
+    case R_CORR:
+        if (m->m2x > 0 && m->m2y > 0)
+            sqlite3_result_double(ctx, m->c / sqrt(m->m2x * m->m2y));
+        break;
+    case R_COVAR_SAMP: sqlite3_result_double(ctx, m->c / (n - 1)); break;
+    case R_COVAR_POP: sqlite3_result_double(ctx, m->c / n); break;
+    default:
+        if (m->m2x > 0) {
+            double slope = m->c / m->m2x;
+            sqlite3_result_double(ctx, kind == R_SLOPE ? slope : m->my - slope * m->mx);
+        }
+    }
 }
 
 /* ---- arbitrary, max_by, min_by ----------------------------------------- */
@@ -332,5 +381,10 @@ int tarn_qfunc_register_agg(sqlite3 *db)
     for (size_t i = 0; rc == SQLITE_OK && i < sizeof plain / sizeof plain[0]; i++)
         rc = sqlite3_create_function(db, plain[i].name, plain[i].nargs, flags, (void *)plain[i].data,
                                      NULL, plain[i].step, plain[i].final);
+    static const int r_kinds[] = {R_CORR, R_COVAR_SAMP, R_COVAR_POP, R_SLOPE, R_INTERCEPT};
+    static const char *r_names[] = {"corr", "covar_samp", "covar_pop", "regr_slope", "regr_intercept"};
+    for (size_t i = 0; rc == SQLITE_OK && i < sizeof r_kinds / sizeof r_kinds[0]; i++)
+        rc = sqlite3_create_function(db, r_names[i], 2, flags, (void *)&r_kinds[i], NULL,
+                                     comoments_step, comoments_final);
     return rc;
 }

@@ -319,11 +319,44 @@ static void test_aggregates(void **state)
        "ERR: INVALID_FUNCTION_ARGUMENT: Percentile must be between 0 and 1");
     EQ("SELECT max_by(g, v) FROM s", "a");
     EQ("SELECT min_by(g, v) FROM s", "b");
+    /* y = 2x + 1 exactly: corr 1, slope 2, intercept 1; x = 1..4: covar_pop 2.5 */
+    EQ("SELECT corr(2 * x + 1, x) FROM n", "1.0");
+    EQ("SELECT regr_slope(2 * x + 1, x) FROM n", "2.0");
+    EQ("SELECT regr_intercept(2 * x + 1, x) FROM n", "1.0");
+    EQ("SELECT covar_pop(2 * x + 1, x) FROM n", "2.5");
+    EQ("SELECT round(covar_samp(x, x), 6) FROM n", "1.666667");
+    EQ("SELECT corr(x, 1) FROM n", "NULL");       /* constant x: no correlation */
     /* window forms remove rows as the frame moves */
     EQ("SELECT group_concat(c) FROM (SELECT count_if(x > 1) OVER (ORDER BY x ROWS BETWEEN 1 PRECEDING"
        " AND CURRENT ROW) AS c FROM n WHERE x IS NOT NULL)", "0,1,2,2");
     EQ("SELECT group_concat(c) FROM (SELECT var_pop(x) OVER (ORDER BY x ROWS BETWEEN 1 PRECEDING"
        " AND CURRENT ROW) AS c FROM n WHERE x IS NOT NULL)", "0.0,0.25,0.25,0.25");
+}
+
+/* Trino docs, "JSON functions". */
+static void test_json(void **state)
+{
+    const char *doc = "'{\"store\": {\"book\": [{\"title\": \"A\", \"price\": 8.95, \"n\": 3}],"
+                      " \"open\": true, \"owner\": null}}'";
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT json_extract_scalar(%s, '$.store.book[0].title')", doc);
+    EQ(sql, "A");
+    snprintf(sql, sizeof sql, "SELECT json_extract_scalar(%s, '$.store.book[0].price')", doc);
+    EQ(sql, "8.95");
+    snprintf(sql, sizeof sql, "SELECT json_extract_scalar(%s, '$[\"store\"].book[0].n')", doc);
+    EQ(sql, "3");
+    snprintf(sql, sizeof sql, "SELECT json_extract_scalar(%s, '$.store.open')", doc);
+    EQ(sql, "true");
+    snprintf(sql, sizeof sql, "SELECT json_extract_scalar(%s, '$.store.owner')", doc);
+    EQ(sql, "NULL");
+    snprintf(sql, sizeof sql, "SELECT json_extract_scalar(%s, '$.store.book')", doc);
+    EQ(sql, "NULL");                                  /* not a scalar */
+    snprintf(sql, sizeof sql, "SELECT json_extract(%s, '$.store.book[0].title')", doc);
+    EQ(sql, "\"A\"");
+    snprintf(sql, sizeof sql, "SELECT json_size(%s, '$.store')", doc);
+    EQ(sql, "3");
+    EQ("SELECT json_extract_scalar('{bad', '$.a')", "NULL");
+    EQ("SELECT json_extract_scalar('{}', 'a')", "ERR: INVALID_FUNCTION_ARGUMENT: Invalid JSON path: 'a'");
 }
 
 static void test_approx_distinct_large(void **state)
@@ -346,7 +379,7 @@ int main(void)
         cmocka_unit_test(test_date_format_parse),   cmocka_unit_test(test_iso8601),
         cmocka_unit_test(test_strings),             cmocka_unit_test(test_regexp),
         cmocka_unit_test(test_math),                cmocka_unit_test(test_aggregates),
-        cmocka_unit_test(test_approx_distinct_large),
+        cmocka_unit_test(test_approx_distinct_large), cmocka_unit_test(test_json),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
