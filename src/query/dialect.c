@@ -222,6 +222,7 @@ typedef struct rewriter {
     ** the first token of its whole expression (else 0 and unused), so a
     ** chained interval wraps all of it. */
     size_t *operand_start;
+    size_t try_end;     /* tokens before it are inside TRY(...) */
     tarn_error *err;
 } rewriter;
 
@@ -756,8 +757,50 @@ static int rewrite_interval(rewriter *rw, size_t i)
     return TARN_OK;
 }
 
+const char *const tarn_qdialect_try_names[] = {
+    "date_trunc", "date_add", "date_diff", "date_format", "date_parse", "from_iso8601_date",
+    "from_iso8601_timestamp", "to_iso8601", "from_unixtime", "to_unixtime", "last_day_of_month",
+    "year", "month", "day", "day_of_week", "day_of_year", "quarter", "week", "year_of_week",
+    "hour", "minute", "second", "millisecond", "day_of_month", "dow", "doy", "week_of_year",
+    "yow", "split_part", "strpos", "lpad", "rpad", "concat", "regexp_like", "regexp_extract",
+    "regexp_replace", "regexp_count", "round", "mod", "random", "rand", "json_extract_scalar",
+    "json_extract", "json_size", NULL};
+
+/* TRY(expr) at token i: the parentheses stay, and inside them CAST and
+** the functions that can fail take their forms that give NULL. */
+static void rewrite_try(rewriter *rw, size_t i)
+{
+    size_t open = next_sig(rw, i), as;
+    size_t close = matching_paren(rw, open, &as);
+    if (close >= rw->n)
+        return;
+    drop_range(rw, i, open);
+    if (close > rw->try_end)
+        rw->try_end = close;
+}
+
+/* Inside TRY: a call of a function that can fail calls its try form. */
+static bool rewrite_try_call(rewriter *rw, size_t i)
+{
+    if (i >= rw->try_end || !is_punct(rw, next_sig(rw, i), "("))
+        return false;
+    for (const char *const *n = tarn_qdialect_try_names; *n; n++) {
+        if (is_kw(rw, i, *n)) {
+            replace(rw, i, tarn_xasprintf("__tarn_try_%s", *n), rw->toks[i].off);
+            return true;
+        }
+    }
+    return false;
+}
+
 static int rewrite_word(rewriter *rw, size_t i)
 {
+    if (is_kw(rw, i, "try") && is_punct(rw, next_sig(rw, i), "(")) {
+        rewrite_try(rw, i);
+        return TARN_OK;
+    }
+    if (rewrite_try_call(rw, i))
+        return TARN_OK;
     if (is_kw(rw, i, "if") && is_punct(rw, next_sig(rw, i), "(")) {
         rewrite_if(rw, i);
         return TARN_OK;
@@ -769,7 +812,7 @@ static int rewrite_word(rewriter *rw, size_t i)
         return TARN_OK;
     }
     if (is_kw(rw, i, "cast") || is_kw(rw, i, "try_cast"))
-        return rewrite_cast(rw, i, is_kw(rw, i, "try_cast"));
+        return rewrite_cast(rw, i, is_kw(rw, i, "try_cast") || i < rw->try_end);
     if (is_kw(rw, i, "is")) {
         rewrite_distinct(rw, i);
         return TARN_OK;

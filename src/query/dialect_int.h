@@ -16,6 +16,7 @@
 #ifndef TARN_QUERY_DIALECT_INT_H
 #define TARN_QUERY_DIALECT_INT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -105,13 +106,28 @@ typedef struct tarn_qfunc_def {
     const void *data;
 } tarn_qfunc_def;
 
-/* Register n deterministic scalar functions; flags are added to
-** SQLITE_UTF8 | SQLITE_DETERMINISTIC unless volatile_ is set. */
+/* Register n scalar functions (SQLITE_DETERMINISTIC unless volatile_),
+** each also as "__tarn_try_<name>", the form TRY(...) calls: there
+** tarn_qfunc_fail gives NULL instead of the error. Such functions read
+** their data with tarn_qfunc_data, not sqlite3_user_data. */
 int tarn_qfunc_register_table(sqlite3 *db, const tarn_qfunc_def *defs, size_t n, bool volatile_);
+const void *tarn_qfunc_data(sqlite3_context *ctx);
 
-/* Report an Athena error from a function: "CODE: message". */
+/* Report an Athena error from a table-registered function: "CODE:
+** message", or NULL as the result inside TRY. */
+void tarn_qfunc_fail(sqlite3_context *ctx, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Report an Athena error from any other function (always an error). */
 void tarn_qfunc_error(sqlite3_context *ctx, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Both of the above: NULL as the result when null_instead. */
+void tarn_qfunc_verror(sqlite3_context *ctx, bool null_instead, const char *code, const char *fmt,
+                       va_list ap);
+
+/* The functions TRY(...) may call in their __tarn_try_ form (those of the
+** tables above that can fail), NULL-terminated (dialect.c). */
+extern const char *const tarn_qdialect_try_names[];
 
 /* The text of a value (NULL for SQL NULL); numbers are converted. */
 const char *tarn_qfunc_text(sqlite3_value *v, int *n);

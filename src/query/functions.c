@@ -12,28 +12,70 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+
+/* What a table-registered function gets as user data: its own pointer and
+** whether it is the __tarn_try_ variant (errors give NULL). */
+typedef struct qfunc_ud {
+    const void *data;
+    bool try_;
+} qfunc_ud;
 
 int tarn_qfunc_register_table(sqlite3 *db, const tarn_qfunc_def *defs, size_t n, bool volatile_)
 {
     int flags = SQLITE_UTF8 | (volatile_ ? 0 : SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS);
     for (size_t i = 0; i < n; i++) {
-        int rc = sqlite3_create_function(db, defs[i].name, defs[i].nargs, flags,
-                                         (void *)defs[i].data, defs[i].fn, NULL, NULL);
-        if (rc != SQLITE_OK)
-            return rc;
+        for (int t = 0; t < 2; t++) {
+            char name[96];
+            qfunc_ud *ud = malloc(sizeof *ud);
+            if (!ud)
+                return SQLITE_NOMEM;
+            *ud = (qfunc_ud){defs[i].data, t == 1};
+            snprintf(name, sizeof name, "%s%s", t ? "__tarn_try_" : "", defs[i].name);
+            /* on failure SQLite calls free(ud) itself */
+            int rc = sqlite3_create_function_v2(db, name, defs[i].nargs, flags, ud, defs[i].fn,
+                                                NULL, NULL, free);
+            if (rc != SQLITE_OK)
+                return rc;
+        }
     }
     return SQLITE_OK;
 }
 
-void tarn_qfunc_error(sqlite3_context *ctx, const char *code, const char *fmt, ...)
+const void *tarn_qfunc_data(sqlite3_context *ctx)
 {
+    const qfunc_ud *ud = sqlite3_user_data(ctx);
+    return ud->data;
+}
+
+void tarn_qfunc_verror(sqlite3_context *ctx, bool null_instead, const char *code, const char *fmt,
+                       va_list ap)
+{
+    if (null_instead) {
+        sqlite3_result_null(ctx);
+        return;
+    }
     char msg[600];
     int n = snprintf(msg, sizeof msg, "%s: ", code);
+    vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
+    sqlite3_result_error(ctx, msg, -1);
+}
+
+void tarn_qfunc_error(sqlite3_context *ctx, const char *code, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
+    tarn_qfunc_verror(ctx, false, code, fmt, ap);
     va_end(ap);
-    sqlite3_result_error(ctx, msg, -1);
+}
+
+void tarn_qfunc_fail(sqlite3_context *ctx, const char *code, const char *fmt, ...)
+{
+    const qfunc_ud *ud = sqlite3_user_data(ctx);
+    va_list ap;
+    va_start(ap, fmt);
+    tarn_qfunc_verror(ctx, ud->try_, code, fmt, ap);
+    va_end(ap);
 }
 
 const char *tarn_qfunc_text(sqlite3_value *v, int *n)
@@ -52,7 +94,7 @@ int tarn_qfunc_time_arg(sqlite3_context *ctx, sqlite3_value *v, const char *fnam
     const char *s = tarn_qfunc_text(v, &n);
     if (sqlite3_value_type(v) == SQLITE_TEXT && s && tarn_qtime_parse(s, (size_t)n, us, has_time))
         return 1;
-    tarn_qfunc_error(ctx, "INVALID_FUNCTION_ARGUMENT",
+    tarn_qfunc_fail(ctx, "INVALID_FUNCTION_ARGUMENT",
                      "%s() expects a date or timestamp, got '%.100s'", fname, s ? s : "");
     return -1;
 }

@@ -60,16 +60,10 @@ static void cast_fail(sqlite3_context *ctx, const char *code, const char *fmt, .
 static void cast_fail(sqlite3_context *ctx, const char *code, const char *fmt, ...)
 {
     const cast_fn *cf = sqlite3_user_data(ctx);
-    if (cf->try_) {
-        sqlite3_result_null(ctx);
-        return;
-    }
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    tarn_qfunc_verror(ctx, cf->try_, code, fmt, ap);
     va_end(ap);
-    tarn_qfunc_error(ctx, code, "%s", msg);
 }
 
 /* Java's Double.toString, which Trino's CAST(double AS VARCHAR) prints:

@@ -34,7 +34,7 @@ static int unit_arg(sqlite3_context *ctx, sqlite3_value *v, bool has_time)
     for (int u = 0; s && u < U_BAD; u++)
         if (strcasecmp(s, unit_names[u]) == 0 && (has_time || u >= U_DAY))
             return u;
-    tarn_qfunc_error(ctx, "INVALID_FUNCTION_ARGUMENT", "'%s' is not a valid %s field",
+    tarn_qfunc_fail(ctx, "INVALID_FUNCTION_ARGUMENT", "'%s' is not a valid %s field",
                      s ? s : "", has_time ? "Timestamp" : "DATE");
     return U_BAD;
 }
@@ -144,13 +144,13 @@ static void fn_date_add(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     if (unit >= U_MONTH) {
         int64_t months = unit == U_MONTH ? 1 : unit == U_QUARTER ? 3 : 12;
         if (n > 1000000 || n < -1000000)
-            return tarn_qfunc_error(ctx, "NUMERIC_VALUE_OUT_OF_RANGE",
+            return tarn_qfunc_fail(ctx, "NUMERIC_VALUE_OUT_OF_RANGE",
                                     "date_add: %lld %ss is out of range", (long long)n,
                                     unit_names[unit]);
         return result_time(ctx, add_months(us, n * months), has_time);
     }
     if (__builtin_mul_overflow(n, unit_us[unit], &step) || __builtin_add_overflow(us, step, &r))
-        return tarn_qfunc_error(ctx, "NUMERIC_VALUE_OUT_OF_RANGE",
+        return tarn_qfunc_fail(ctx, "NUMERIC_VALUE_OUT_OF_RANGE",
                                 "date_add: %lld %ss is out of range", (long long)n, unit_names[unit]);
     result_time(ctx, r, has_time);
 }
@@ -204,7 +204,7 @@ static const int field_ids[] = {F_YEAR, F_MONTH, F_DAY, F_DOW, F_DOY, F_QUARTER,
 
 static void fn_field(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-    int f = *(const int *)sqlite3_user_data(ctx);
+    int f = *(const int *)tarn_qfunc_data(ctx);
     int64_t us;
     bool has_time;
     if (tarn_qfunc_time_arg(ctx, argv[0], "extract", &us, &has_time) != 1)
@@ -287,7 +287,7 @@ static void fn_date_format(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         }
         if (!format_one(&b, *++f, us)) {
             tarn_buf_free(&b);
-            return tarn_qfunc_error(ctx, "INVALID_FUNCTION_ARGUMENT",
+            return tarn_qfunc_fail(ctx, "INVALID_FUNCTION_ARGUMENT",
                                     "%%%c not supported in date format string", *f);
         }
     }
@@ -394,14 +394,14 @@ static void fn_date_parse(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     for (; *f; f++) {
         bool ok = *f == '%' && f[1] ? parse_one(&p, *++f, &r) : (*p == *f ? (p++, true) : false);
         if (!ok)
-            return tarn_qfunc_error(ctx, "INVALID_FUNCTION_ARGUMENT",
+            return tarn_qfunc_fail(ctx, "INVALID_FUNCTION_ARGUMENT",
                                     "Invalid format: \"%.100s\" is malformed at \"%.100s\"", s, p);
     }
     if (*p)
-        return tarn_qfunc_error(ctx, "INVALID_FUNCTION_ARGUMENT",
+        return tarn_qfunc_fail(ctx, "INVALID_FUNCTION_ARGUMENT",
                                 "Invalid format: \"%.100s\" is malformed at \"%.100s\"", s, p);
     if (!parsed_time(&r, &us))
-        return tarn_qfunc_error(ctx, "INVALID_FUNCTION_ARGUMENT",
+        return tarn_qfunc_fail(ctx, "INVALID_FUNCTION_ARGUMENT",
                                 "Cannot parse \"%.100s\": Value out of range", s);
     result_time(ctx, us, true);
 }
@@ -452,7 +452,7 @@ static void fn_from_iso8601_date(sqlite3_context *ctx, int argc, sqlite3_value *
     if (!s)
         return;
     if (!iso_date(s, (size_t)n, &days))
-        return tarn_qfunc_error(ctx, "INVALID_FUNCTION_ARGUMENT", "Invalid format: \"%.100s\"", s);
+        return tarn_qfunc_fail(ctx, "INVALID_FUNCTION_ARGUMENT", "Invalid format: \"%.100s\"", s);
     result_time(ctx, days * US_DAY, false);
 }
 
@@ -505,7 +505,7 @@ static void fn_from_iso8601_timestamp(sqlite3_context *ctx, int argc, sqlite3_va
     if (!s)
         return;
     if (!iso_timestamp(s, (size_t)n, &us))
-        return tarn_qfunc_error(ctx, "INVALID_FUNCTION_ARGUMENT", "Invalid format: \"%.100s\"", s);
+        return tarn_qfunc_fail(ctx, "INVALID_FUNCTION_ARGUMENT", "Invalid format: \"%.100s\"", s);
     result_time(ctx, us, true);
 }
 
@@ -530,7 +530,7 @@ static void fn_from_unixtime(sqlite3_context *ctx, int argc, sqlite3_value **arg
         return;
     double secs = sqlite3_value_double(argv[0]);
     if (!(secs > -9.0e12 && secs < 9.0e12))
-        return tarn_qfunc_error(ctx, "NUMERIC_VALUE_OUT_OF_RANGE",
+        return tarn_qfunc_fail(ctx, "NUMERIC_VALUE_OUT_OF_RANGE",
                                 "from_unixtime: %g is out of range", secs);
     result_time(ctx, (int64_t)(secs * 1e6 + (secs < 0 ? -0.5 : 0.5)), true);
 }

@@ -71,7 +71,7 @@ static json_t *lookup(sqlite3_context *ctx, sqlite3_value **argv, json_t **root)
     bool bad;
     json_t *hit = follow(*root, path, &bad);
     if (bad)
-        tarn_qfunc_error(ctx, "INVALID_FUNCTION_ARGUMENT", "Invalid JSON path: '%.200s'", path);
+        tarn_qfunc_fail(ctx, "INVALID_FUNCTION_ARGUMENT", "Invalid JSON path: '%.200s'", path);
     return bad ? NULL : hit;
 }
 

@@ -59,7 +59,7 @@ static void round_int(sqlite3_context *ctx, int64_t n, int64_t d)
         q--;
     int64_t r;
     if (__builtin_mul_overflow(q, f, &r))
-        return tarn_qfunc_error(ctx, "NUMERIC_VALUE_OUT_OF_RANGE", "round(%lld, %lld) is out of range",
+        return tarn_qfunc_fail(ctx, "NUMERIC_VALUE_OUT_OF_RANGE", "round(%lld, %lld) is out of range",
                                 (long long)n, (long long)d);
     sqlite3_result_int64(ctx, r);
 }
@@ -80,7 +80,7 @@ enum { OP_FLOOR, OP_CEIL, OP_TRUNC, OP_SIGN };
 
 static void fn_int_preserving(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-    int op = *(const int *)sqlite3_user_data(ctx);
+    int op = *(const int *)tarn_qfunc_data(ctx);
     if (null_arg(argc, argv))
         return;
     if (is_int(argv[0])) {
@@ -104,14 +104,14 @@ static void fn_truncate2(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 /* The double functions of one argument (user data: the C function). */
 static void fn_unary(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-    double (*f)(double) = (double (*)(double))sqlite3_user_data(ctx);
+    double (*f)(double) = (double (*)(double))tarn_qfunc_data(ctx);
     if (!null_arg(argc, argv))
         sqlite3_result_double(ctx, f(sqlite3_value_double(argv[0])));
 }
 
 static void fn_binary(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-    double (*f)(double, double) = (double (*)(double, double))sqlite3_user_data(ctx);
+    double (*f)(double, double) = (double (*)(double, double))tarn_qfunc_data(ctx);
     if (!null_arg(argc, argv))
         sqlite3_result_double(ctx, f(sqlite3_value_double(argv[0]), sqlite3_value_double(argv[1])));
 }
@@ -129,7 +129,7 @@ static void fn_mod(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     if (is_int(argv[0]) && is_int(argv[1])) {
         int64_t a = sqlite3_value_int64(argv[0]), b = sqlite3_value_int64(argv[1]);
         if (b == 0)
-            return tarn_qfunc_error(ctx, "DIVISION_BY_ZERO", "Division by zero");
+            return tarn_qfunc_fail(ctx, "DIVISION_BY_ZERO", "Division by zero");
         return sqlite3_result_int64(ctx, b == -1 ? 0 : a % b);
     }
     sqlite3_result_double(ctx, fmod(sqlite3_value_double(argv[0]), sqlite3_value_double(argv[1])));
@@ -138,7 +138,7 @@ static void fn_mod(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 /* greatest / least (user data non-NULL: greatest). */
 static void fn_extreme(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-    bool greatest = sqlite3_user_data(ctx) != NULL;
+    bool greatest = tarn_qfunc_data(ctx) != NULL;
     if (argc < 1 || null_arg(argc, argv))
         return;
     int best = 0;
@@ -172,7 +172,7 @@ static void fn_rand(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     int64_t lo = argc == 2 ? sqlite3_value_int64(argv[0]) : 0;
     int64_t hi = sqlite3_value_int64(argv[argc - 1]);
     if (hi <= lo)
-        return tarn_qfunc_error(ctx, "INVALID_FUNCTION_ARGUMENT", "bound must be greater than %s",
+        return tarn_qfunc_fail(ctx, "INVALID_FUNCTION_ARGUMENT", "bound must be greater than %s",
                                 argc == 2 ? "start" : "0");
     sqlite3_result_int64(ctx, lo + (int64_t)(r % (uint64_t)(hi - lo)));
 }
@@ -180,7 +180,7 @@ static void fn_rand(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 /* Constants: user data points at the value. */
 static void fn_const(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-    sqlite3_result_double(ctx, *(const double *)sqlite3_user_data(ctx));
+    sqlite3_result_double(ctx, *(const double *)tarn_qfunc_data(ctx));
 }
 
 /* is_nan / is_finite / is_infinite (user data: 0, 1, 2). */
@@ -188,7 +188,7 @@ static void fn_classify(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     if (null_arg(argc, argv))
         return;
-    int which = *(const int *)sqlite3_user_data(ctx);
+    int which = *(const int *)tarn_qfunc_data(ctx);
     double x = sqlite3_value_double(argv[0]);
     sqlite3_result_int(ctx, which == 0 ? isnan(x) : which == 1 ? isfinite(x) : isinf(x) != 0);
 }

@@ -169,7 +169,7 @@ static jregex *pattern_arg(sqlite3_context *ctx, sqlite3_value **argv, int idx)
         char msg[200] = "";
         if (!e)
             regerror(rc, &r->re, msg, sizeof msg);
-        tarn_qfunc_error(ctx, "INVALID_FUNCTION_ARGUMENT", "invalid regular expression '%.200s': %s",
+        tarn_qfunc_fail(ctx, "INVALID_FUNCTION_ARGUMENT", "invalid regular expression '%.200s': %s",
                          p, e ? e : msg);
         free(r);
         return NULL;
@@ -203,7 +203,7 @@ static void fn_regexp_extract(sqlite3_context *ctx, int argc, sqlite3_value **ar
         return;
     int64_t g = argc > 2 ? sqlite3_value_int64(argv[2]) : 0;
     if (g < 0 || g > r->ngroups)
-        return tarn_qfunc_error(ctx, "INVALID_FUNCTION_ARGUMENT",
+        return tarn_qfunc_fail(ctx, "INVALID_FUNCTION_ARGUMENT",
                                 "Pattern has %d groups. Cannot access group %lld", r->ngroups,
                                 (long long)g);
     regmatch_t m[MAX_GROUPS + 1];
@@ -259,7 +259,7 @@ static void fn_regexp_replace(sqlite3_context *ctx, int argc, sqlite3_value **ar
         const char *e = append_replacement(&b, rep, s + at, m, r);
         if (e) {
             tarn_buf_free(&b);
-            return tarn_qfunc_error(ctx, "INVALID_FUNCTION_ARGUMENT", "%s", e);
+            return tarn_qfunc_fail(ctx, "INVALID_FUNCTION_ARGUMENT", "%s", e);
         }
         at += (size_t)m[0].rm_eo;
         if (m[0].rm_eo == m[0].rm_so) {     /* empty match: keep one byte, move on */

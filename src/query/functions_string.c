@@ -50,7 +50,7 @@ static void fn_split_part(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     const char *s = tarn_qfunc_text(argv[0], &n), *d = tarn_qfunc_text(argv[1], &dn);
     int64_t idx = sqlite3_value_int64(argv[2]);
     if (idx <= 0)
-        return tarn_qfunc_error(ctx, "INVALID_FUNCTION_ARGUMENT", "Index must be greater than zero");
+        return tarn_qfunc_fail(ctx, "INVALID_FUNCTION_ARGUMENT", "Index must be greater than zero");
     if (dn == 0) {
         if (idx > char_count(s, (size_t)n))
             return;
@@ -78,7 +78,7 @@ static void fn_strpos(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     const char *s = tarn_qfunc_text(argv[0], &n), *sub = tarn_qfunc_text(argv[1], &sn);
     int64_t inst = argc > 2 ? sqlite3_value_int64(argv[2]) : 1;
     if (inst == 0)
-        return tarn_qfunc_error(ctx, "INVALID_FUNCTION_ARGUMENT", "'instance' must be a positive or negative number.");
+        return tarn_qfunc_fail(ctx, "INVALID_FUNCTION_ARGUMENT", "'instance' must be a positive or negative number.");
     int64_t seen = 0, want = inst > 0 ? inst : -inst;
     for (int k = 0; k + sn <= n; k++) {
         int at = inst > 0 ? k : n - sn - k;
@@ -91,19 +91,19 @@ static void fn_strpos(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 /* lpad/rpad(s, size, padstring): s cut or padded to size characters. */
 static void fn_pad(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-    bool left = sqlite3_user_data(ctx) != NULL;
+    bool left = tarn_qfunc_data(ctx) != NULL;
     if (any_null(argc, argv))
         return;
     int n, pn;
     const char *s = tarn_qfunc_text(argv[0], &n), *pad = tarn_qfunc_text(argv[2], &pn);
     int64_t size = sqlite3_value_int64(argv[1]), len = char_count(s, (size_t)n);
     if (size < 0 || size > 2147483647)
-        return tarn_qfunc_error(ctx, "INVALID_FUNCTION_ARGUMENT",
+        return tarn_qfunc_fail(ctx, "INVALID_FUNCTION_ARGUMENT",
                                 "Target length must be in the range [0..2147483647]");
     if (size <= len)
         return sqlite3_result_text(ctx, s, (int)char_off(s, (size_t)n, size), SQLITE_TRANSIENT);
     if (pn == 0)
-        return tarn_qfunc_error(ctx, "INVALID_FUNCTION_ARGUMENT", "Padding string must not be empty");
+        return tarn_qfunc_fail(ctx, "INVALID_FUNCTION_ARGUMENT", "Padding string must not be empty");
     tarn_buf b;
     tarn_buf_init(&b, 1 << 26);
     int64_t pchars = char_count(pad, (size_t)pn), need = size - len;
@@ -115,7 +115,7 @@ static void fn_pad(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     if (left)
         tarn_buf_append(&b, s, (size_t)n);
     if (need > 0)
-        tarn_qfunc_error(ctx, "INVALID_FUNCTION_ARGUMENT", "padded string too large");
+        tarn_qfunc_fail(ctx, "INVALID_FUNCTION_ARGUMENT", "padded string too large");
     else
         sqlite3_result_text(ctx, b.data, (int)b.len, SQLITE_TRANSIENT);
     tarn_buf_free(&b);
@@ -144,7 +144,7 @@ static void fn_reverse(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 static void fn_concat(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     if (argc < 2)
-        return tarn_qfunc_error(ctx, "INVALID_FUNCTION_ARGUMENT",
+        return tarn_qfunc_fail(ctx, "INVALID_FUNCTION_ARGUMENT",
                                 "There must be two or more concatenation arguments");
     if (any_null(argc, argv))
         return;
@@ -168,7 +168,7 @@ static bool is_ws(unsigned char c)
 /* trim / ltrim / rtrim (user data: 3, 1, 2 = which ends). */
 static void fn_trim(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-    int ends = *(const int *)sqlite3_user_data(ctx), n;
+    int ends = *(const int *)tarn_qfunc_data(ctx), n;
     const char *s = tarn_qfunc_text(argv[0], &n);
     if (!s)
         return;
