@@ -758,7 +758,8 @@ static int rewrite_interval(rewriter *rw, size_t i)
 }
 
 const char *const tarn_qdialect_try_names[] = {
-    "date_trunc", "date_add", "date_diff", "date_format", "date_parse", "from_iso8601_date",
+    "date_trunc", "date_add", "date_diff", "date_format", "date_parse", "format_datetime",
+    "from_iso8601_date",
     "from_iso8601_timestamp", "to_iso8601", "from_unixtime", "to_unixtime", "last_day_of_month",
     "year", "month", "day", "day_of_week", "day_of_year", "quarter", "week", "year_of_week",
     "hour", "minute", "second", "millisecond", "day_of_month", "dow", "doy", "week_of_year",

@@ -1,7 +1,8 @@
 /*
 ** functions_date.c: Trino's date and time functions over dates ('YYYY-MM-DD')
 ** and timestamps ('YYYY-MM-DD HH:MM:SS.ffffff', UTC) as text: date_trunc,
-** date_add, date_diff, date_format, date_parse, from_iso8601_date,
+** date_add, date_diff, date_format, date_parse, format_datetime,
+** from_iso8601_date,
 ** from_iso8601_timestamp, to_iso8601, from_unixtime, to_unixtime, now,
 ** last_day_of_month and the field extractors (year, month, day,
 ** day_of_week, day_of_year, quarter, week, hour, minute, second,
@@ -295,6 +296,113 @@ static void fn_date_format(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     tarn_buf_free(&b);
 }
 
+/* ---- format_datetime (Joda patterns, as Trino) -------------------------- */
+
+/* Append field letter c repeated n times (a Joda pattern component) for
+** time us; false for a letter Joda does not know. */
+static bool joda_one(tarn_buf *b, char c, int n, int64_t us)
+{
+    tparts p = split(us);
+    int64_t sec = p.tod / US_SEC, h = sec / 3600, wy;
+    int dow = iso_dow(p.days);
+    long long v;
+    switch (c) {
+    case 'G': tarn_buf_appendf(b, "%s", p.y > 0 ? "AD" : "BC"); return true;
+    case 'E': tarn_buf_appendf(b, n >= 4 ? "%s" : "%.3s", day_names[dow - 1]); return true;
+    case 'a': tarn_buf_appendf(b, "%s", h < 12 ? "AM" : "PM"); return true;
+    case 'z': tarn_buf_appendf(b, "UTC"); return true;
+    case 'Z': tarn_buf_appendf(b, "%s", n == 1 ? "+0000" : n == 2 ? "+00:00" : "UTC"); return true;
+    case 'M':
+        if (n >= 3) {
+            tarn_buf_appendf(b, n >= 4 ? "%s" : "%.3s", month_names[p.m - 1]);
+            return true;
+        }
+        v = p.m;
+        break;
+    case 'y': case 'Y':
+        v = n == 2 ? (p.y % 100 + 100) % 100 : p.y;
+        break;
+    case 'x':
+        iso_week(p.days, &wy);
+        v = n == 2 ? (wy % 100 + 100) % 100 : wy;
+        break;
+    case 'C': v = p.y / 100; break;
+    case 'w': v = iso_week(p.days, &wy); break;
+    case 'e': v = dow; break;
+    case 'D': v = field_of(us, F_DOY); break;
+    case 'd': v = p.d; break;
+    case 'K': v = h % 12; break;
+    case 'h': v = h % 12 == 0 ? 12 : h % 12; break;
+    case 'H': v = h; break;
+    case 'k': v = h == 0 ? 24 : h; break;
+    case 'm': v = sec / 60 % 60; break;
+    case 's': v = sec % 60; break;
+    case 'S': {     /* the first n digits of the fraction */
+        char frac[16];
+        snprintf(frac, sizeof frac, "%06lld", (long long)(p.tod % US_SEC));
+        for (int k = 0; k < n; k++)
+            tarn_buf_putc(b, k < 6 ? frac[k] : '0');
+        return true;
+    }
+    default:
+        return false;
+    }
+    tarn_buf_appendf(b, "%0*lld", n, v);
+    return true;
+}
+
+/* Expand Joda pattern f for time us into b; NULL or Joda's complaint. */
+static const char *format_joda(tarn_buf *b, const char *f, int64_t us, char *bad)
+{
+    while (*f) {
+        char c = *f;
+        if (c == '\'') {
+            if (f[1] == '\'') {
+                tarn_buf_putc(b, '\'');
+                f += 2;
+                continue;
+            }
+            for (f++; *f && !(*f == '\'' && f[1] != '\''); f++) {
+                tarn_buf_putc(b, *f);
+                if (*f == '\'')
+                    f++;
+            }
+            if (*f)
+                f++;
+            continue;
+        }
+        int n = 1;
+        while (f[n] == c)
+            n++;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+            if (!joda_one(b, c, n, us))
+                return *bad = c, "Illegal pattern component";
+        } else {
+            tarn_buf_append(b, f, (size_t)n);
+        }
+        f += n;
+    }
+    return NULL;
+}
+
+static void fn_format_datetime(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    int64_t us;
+    bool has_time;
+    char bad = 0;
+    const char *f = (const char *)sqlite3_value_text(argv[1]);
+    if (!f || tarn_qfunc_time_arg(ctx, argv[0], "format_datetime", &us, &has_time) != 1)
+        return;
+    tarn_buf b;
+    tarn_buf_init(&b, 1 << 20);
+    const char *e = format_joda(&b, f, us, &bad);
+    if (e)
+        tarn_qfunc_fail(ctx, "INVALID_FUNCTION_ARGUMENT", "%s: %c", e, bad);
+    else
+        sqlite3_result_text(ctx, b.data ? b.data : "", (int)b.len, SQLITE_TRANSIENT);
+    tarn_buf_free(&b);
+}
+
 /* What date_parse has read so far. */
 typedef struct parsed {
     int64_t y, m, d, h, mi, s, frac, doy;
@@ -561,7 +669,7 @@ int tarn_qfunc_register_date(sqlite3 *db)
     static const tarn_qfunc_def defs[] = {
         {"date_trunc", 2, fn_date_trunc, NULL},       {"date_add", 3, fn_date_add, NULL},
         {"date_diff", 3, fn_date_diff, NULL},         {"date_format", 2, fn_date_format, NULL},
-        {"date_parse", 2, fn_date_parse, NULL},
+        {"date_parse", 2, fn_date_parse, NULL},       {"format_datetime", 2, fn_format_datetime, NULL},
         {"from_iso8601_date", 1, fn_from_iso8601_date, NULL},
         {"from_iso8601_timestamp", 1, fn_from_iso8601_timestamp, NULL},
         {"to_iso8601", 1, fn_to_iso8601, NULL},       {"from_unixtime", 1, fn_from_unixtime, NULL},

@@ -153,6 +153,14 @@ static void test_date_format_parse(void **state)
     EQ("SELECT date_parse('2022-10', '%Y-%m-%d')",
        "ERR: INVALID_FUNCTION_ARGUMENT: Invalid format: \"2022-10\" is malformed at \"\"");
     EQ("SELECT date_parse(NULL, '%Y')", "NULL");
+    /* Trino docs: format_datetime takes Joda patterns */
+    EQ("SELECT format_datetime(TIMESTAMP '2022-10-20 15:04:05.123', 'yyyy-MM-dd HH:mm:ss.SSS')",
+       "2022-10-20 15:04:05.123");
+    EQ("SELECT format_datetime(TIMESTAMP '2022-10-20 15:04:05', 'EEE, d MMM yy h:mm a')",
+       "Thu, 20 Oct 22 3:04 PM");
+    EQ("SELECT format_datetime(DATE '2022-10-02', 'EEEE MMMM D ''week'' w')", "Sunday October 275 week 39");
+    EQ("SELECT format_datetime(DATE '2022-10-02', 'yyyy Q')",
+       "ERR: INVALID_FUNCTION_ARGUMENT: Illegal pattern component: Q");
     EQ("SELECT date_parse('12', '%T')",
        "ERR: INVALID_FUNCTION_ARGUMENT: Invalid format: \"12\" is malformed at \"\"");
 }
