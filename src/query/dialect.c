@@ -169,6 +169,37 @@ bool tarn_qtok_ident(const char *text, const tarn_qtok *tok, char *out, size_t c
     return true;
 }
 
+/* ---- statements ---------------------------------------------------------- */
+
+size_t tarn_qdialect_statement_len(const char *sql, size_t len, bool *complete)
+{
+    for (size_t i = 0; i < len;) {
+        int kind;
+        size_t l = token_at(sql, len, i, &kind);
+        if (kind == TARN_QTOK_PUNCT && sql[i] == ';') {
+            if (complete)
+                *complete = true;
+            return i + 1;
+        }
+        i += l;
+    }
+    if (complete)
+        *complete = false;
+    return len;
+}
+
+bool tarn_qdialect_blank(const char *sql, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        int kind;
+        size_t l = token_at(sql, len, i, &kind);
+        if (kind != TARN_QTOK_SPACE && kind != TARN_QTOK_COMMENT && !(kind == TARN_QTOK_PUNCT && sql[i] == ';'))
+            return false;
+        i += l;
+    }
+    return true;
+}
+
 /* ---- positions ------------------------------------------------------- */
 
 void tarn_qtext_position(const char *text, size_t off, int *line, int *col)

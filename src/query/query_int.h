@@ -110,6 +110,15 @@ typedef struct tarn_qtext {
 int tarn_qdialect_rewrite(const char *sql, size_t len, tarn_qtext *out, tarn_error *err);
 void tarn_qtext_free(tarn_qtext *t);
 
+/* Length of the first statement in sql[0..len): up to and including the
+** first ';' outside string literals, quoted identifiers and comments, or
+** len when there is none. *complete (may be NULL) tells whether a ';'
+** ended it, so a shell reads more lines until it does. */
+size_t tarn_qdialect_statement_len(const char *sql, size_t len, bool *complete);
+
+/* True when sql[0..len) holds nothing but white space, comments and ';'. */
+bool tarn_qdialect_blank(const char *sql, size_t len);
+
 /* Line and column (both 1-based, as Athena prints them) of byte offset
 ** off in text. */
 void tarn_qtext_position(const char *text, size_t off, int *line, int *col);

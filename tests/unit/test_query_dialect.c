@@ -249,6 +249,24 @@ static void test_cast_semantics(void **state)
 }
 
 /* Athena's error texts for typical mistakes, at the user's position. */
+static void test_statements(void **state)
+{
+    const char *two = "SELECT ';' -- ;\n, \"a;b\" /* ; */ FROM t; SELECT 2";
+    bool complete;
+    size_t n = tarn_qdialect_statement_len(two, strlen(two), &complete);
+    assert_true(complete);
+    assert_int_equal(n, strstr(two, "t;") + 2 - two);
+    n = tarn_qdialect_statement_len(two + n, strlen(two + n), &complete);
+    assert_false(complete);
+    assert_int_equal(n, strlen(" SELECT 2"));
+    tarn_qdialect_statement_len("SELECT 'a;", 10, &complete);     /* open string */
+    assert_false(complete);
+    const char *blank = " -- x\n /* y */ ; ", *one = " -- x\n 1";
+    assert_true(tarn_qdialect_blank(blank, strlen(blank)));
+    assert_false(tarn_qdialect_blank(one, strlen(one)));
+    assert_true(tarn_qdialect_blank("", 0));
+}
+
 /* Every function TRY may rename has its try form registered. */
 static void test_try_names(void **state)
 {
@@ -298,7 +316,7 @@ int main(void)
         cmocka_unit_test(test_literals),       cmocka_unit_test(test_cast_rewrite),
         cmocka_unit_test(test_origin),         cmocka_unit_test(test_cast_semantics),
         cmocka_unit_test(test_errors),         cmocka_unit_test(test_expression_rewrites),
-        cmocka_unit_test(test_try_names),
+        cmocka_unit_test(test_try_names),      cmocka_unit_test(test_statements),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
