@@ -825,8 +825,54 @@ static bool rewrite_try_call(rewriter *rw, size_t i)
     return false;
 }
 
+/* POSITION(a IN b) -> __tarn_position(a, b); SUBSTRING(s FROM a [FOR b])
+** -> substr(s, a, b). */
+static void rewrite_keyword_args(rewriter *rw, size_t i, bool position)
+{
+    size_t open = next_sig(rw, i), as;
+    size_t close = matching_paren(rw, open, &as);
+    int depth = 0;
+    bool changed = false;
+    for (size_t k = open; k < close; k++) {
+        depth += is_punct(rw, k, "(") ? 1 : is_punct(rw, k, ")") ? -1 : 0;
+        if (depth == 1 && (position ? is_kw(rw, k, "in") : is_kw(rw, k, "from") || is_kw(rw, k, "for"))) {
+            replace(rw, k, tarn_xstrdup(","), rw->toks[k].off);
+            changed = true;
+        }
+    }
+    if (changed)
+        replace(rw, i, tarn_xstrdup(position ? "__tarn_position" : "substr"), rw->toks[i].off);
+}
+
+/* Trino syntax tarn does not run: say so instead of a syntax error. */
+static int refuse_unsupported(rewriter *rw, size_t i)
+{
+    static const char *words[] = {"rollup", "cube", "unnest", "array", "map", "row"};
+    size_t next = next_sig(rw, i);
+    bool grouping_sets = is_kw(rw, i, "grouping") && is_kw(rw, next, "sets");
+    for (size_t w = 0; w < sizeof words / sizeof words[0] && !grouping_sets; w++) {
+        if (!is_kw(rw, i, words[w]) || !(is_punct(rw, next, "(") || is_punct(rw, next, "[")))
+            continue;
+        if (w >= 3 && is_punct(rw, next, "(") && strcmp(words[w], "unnest") != 0)
+            continue;   /* map(...), row(...), array(...) may be user functions */
+        return fail_at(rw, TARN_ERR_UNSUPPORTED, rw->toks[i].off, "NOT_SUPPORTED",
+                       "tarn does not support %s", w < 2 ? "ROLLUP and CUBE" : w == 2 ? "UNNEST"
+                                                   : "ARRAY, MAP and ROW values");
+    }
+    if (grouping_sets)
+        return fail_at(rw, TARN_ERR_UNSUPPORTED, rw->toks[i].off, "NOT_SUPPORTED",
+                       "tarn does not support GROUPING SETS");
+    return TARN_OK;
+}
+
 static int rewrite_word(rewriter *rw, size_t i)
 {
+    if ((is_kw(rw, i, "position") || is_kw(rw, i, "substring")) && is_punct(rw, next_sig(rw, i), "(")) {
+        rewrite_keyword_args(rw, i, is_kw(rw, i, "position"));
+        return TARN_OK;
+    }
+    if (refuse_unsupported(rw, i) != TARN_OK)
+        return rw->err ? rw->err->code : TARN_ERR_UNSUPPORTED;
     if (is_kw(rw, i, "try") && is_punct(rw, next_sig(rw, i), "(")) {
         rewrite_try(rw, i);
         return TARN_OK;

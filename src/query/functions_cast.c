@@ -13,7 +13,8 @@
 **   __tarn_cast_decimal(x[, p[, s]])  rounded to s digits half away from
 **                           zero; REAL when p <= 15, else TEXT
 **
-** The __tarn_try_cast_* forms give NULL where the cast fails. Errors carry
+** date(x) is __tarn_cast_date(x), as in Trino. The __tarn_try_cast_*
+** forms give NULL where the cast fails. Errors carry
 ** Athena's code (INVALID_CAST_ARGUMENT, NUMERIC_VALUE_OUT_OF_RANGE).
 */
 #include "query/dialect_int.h"
@@ -339,5 +340,7 @@ int tarn_qfunc_register_cast(sqlite3 *db)
                 return rc;
         }
     }
-    return SQLITE_OK;
+    /* Trino's date(x) is CAST(x AS DATE); SQLite's own date() keeps its
+    ** other arities. */
+    return sqlite3_create_function(db, "date", 1, flags, (void *)&cast_fns[0][C_DATE], fn_cast, NULL, NULL);
 }

@@ -88,6 +88,13 @@ static void fn_strpos(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     sqlite3_result_int64(ctx, 0);
 }
 
+/* POSITION(sub IN s), rewritten as __tarn_position(sub, s): strpos(s, sub). */
+static void fn_position(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    sqlite3_value *swapped[2] = {argv[1], argv[0]};
+    fn_strpos(ctx, 2, swapped);
+}
+
 /* lpad/rpad(s, size, padstring): s cut or padded to size characters. */
 static void fn_pad(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -229,7 +236,7 @@ int tarn_qfunc_register_string(sqlite3 *db)
     static const int both = 3, left_end = 1, right_end = 2;
     static const tarn_qfunc_def defs[] = {
         {"split_part", 3, fn_split_part, NULL}, {"strpos", 2, fn_strpos, NULL},
-        {"strpos", 3, fn_strpos, NULL},         {"lpad", 3, fn_pad, "left"},
+        {"strpos", 3, fn_strpos, NULL},         {"__tarn_position", 2, fn_position, NULL},         {"lpad", 3, fn_pad, "left"},
         {"rpad", 3, fn_pad, NULL},              {"reverse", 1, fn_reverse, NULL},
         {"concat", -1, fn_concat, NULL},        {"trim", 1, fn_trim, &both},
         {"ltrim", 1, fn_trim, &left_end},       {"rtrim", 1, fn_trim, &right_end},
