@@ -871,8 +871,9 @@ static int rewrite_word(rewriter *rw, size_t i)
         rewrite_keyword_args(rw, i, is_kw(rw, i, "position"));
         return TARN_OK;
     }
-    if (refuse_unsupported(rw, i) != TARN_OK)
-        return rw->err ? rw->err->code : TARN_ERR_UNSUPPORTED;
+    int rc = refuse_unsupported(rw, i);
+    if (rc != TARN_OK)
+        return rc;
     if (is_kw(rw, i, "try") && is_punct(rw, next_sig(rw, i), "(")) {
         rewrite_try(rw, i);
         return TARN_OK;

@@ -174,7 +174,8 @@ static void fn_rand(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     if (hi <= lo)
         return tarn_qfunc_fail(ctx, "INVALID_FUNCTION_ARGUMENT", "bound must be greater than %s",
                                 argc == 2 ? "start" : "0");
-    sqlite3_result_int64(ctx, lo + (int64_t)(r % (uint64_t)(hi - lo)));
+    uint64_t span = (uint64_t)hi - (uint64_t)lo;
+    sqlite3_result_int64(ctx, (int64_t)((uint64_t)lo + r % span));
 }
 
 /* Constants: user data points at the value. */

@@ -79,7 +79,7 @@ static void fn_strpos(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     int64_t inst = argc > 2 ? sqlite3_value_int64(argv[2]) : 1;
     if (inst == 0)
         return tarn_qfunc_fail(ctx, "INVALID_FUNCTION_ARGUMENT", "'instance' must be a positive or negative number.");
-    int64_t seen = 0, want = inst > 0 ? inst : -inst;
+    uint64_t seen = 0, want = inst > 0 ? (uint64_t)inst : 0 - (uint64_t)inst;
     for (int k = 0; k + sn <= n; k++) {
         int at = inst > 0 ? k : n - sn - k;
         if (memcmp(s + at, sub, (size_t)sn) == 0 && ++seen == want)

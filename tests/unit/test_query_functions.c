@@ -203,6 +203,7 @@ static void test_strings(void **state)
     EQ("SELECT strpos('héllo', 'l')", "3");    /* characters, not bytes */
     EQ("SELECT strpos('abcabc', 'bc', 2)", "5");
     EQ("SELECT strpos('abcabc', 'bc', -1)", "5");
+    EQ("SELECT strpos('abcabc', 'bc', -9223372036854775808)", "0");
     EQ("SELECT lpad('ab', 5, 'xy')", "xyxab");
     EQ("SELECT rpad('ab', 5, 'xy')", "abxyx");
     EQ("SELECT lpad('abcdef', 3, 'x')", "abc");
@@ -296,6 +297,7 @@ static void test_math(void **state)
     EQ("SELECT nan()", "NULL");
     EQ("SELECT rand() >= 0 AND rand() < 1", "1");
     EQ("SELECT random(10) BETWEEN 0 AND 9", "1");
+    EQ("SELECT random(-9223372036854775808, 9223372036854775807) IS NOT NULL", "1");
     EQ("SELECT random(0)", "ERR: INVALID_FUNCTION_ARGUMENT: bound must be greater than 0");
     EQ("SELECT round(pi(), 4)", "3.1416");
 }
