@@ -2,15 +2,18 @@
 ** functions_string.c: Trino's string functions SQLite lacks or spells
 ** differently: split_part, strpos, lpad, rpad, reverse, concat (NULL when
 ** any argument is NULL), trim/ltrim/rtrim of white space, starts_with,
-** replace(s, x) and to_hex. Lengths and positions count characters (UTF-8
-** code points), as Trino. lower, upper, length, substr, coalesce and
-** nullif are SQLite's own. Regular expressions are in functions_regexp.c.
+** replace(s, x), to_hex, and lower/upper over Unicode (SQLite's fold ASCII
+** only). Lengths and positions count characters (UTF-8 code points), as
+** Trino. length, substr, coalesce and nullif are SQLite's own. Regular expressions are in functions_regexp.c.
 */
 #define _GNU_SOURCE /* memmem */
 #include "query/dialect_int.h"
 
+#include <locale.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <wctype.h>
 
 /* Byte offset of character index ci (0-based) in s (n bytes). */
 static size_t char_off(const char *s, size_t n, int64_t ci)
@@ -216,6 +219,84 @@ static void fn_replace2(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     tarn_buf_free(&b);
 }
 
+/* ---- lower / upper over Unicode (SQLite's fold ASCII only) -------------- */
+
+static locale_t utf8_locale;
+static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
+
+static void utf8_locale_init(void)
+{
+    utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+/* Decode the UTF-8 character at s[*i] (n bytes); -1 (one byte consumed)
+** when it is malformed. */
+static long utf8_next(const unsigned char *s, int n, int *i)
+{
+    unsigned char c = s[*i];
+    int len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    if (len == 0 || *i + len > n) {
+        (*i)++;
+        return -1;
+    }
+    long cp = len == 1 ? c : c & (0x7F >> len);
+    for (int k = 1; k < len; k++) {
+        if ((s[*i + k] & 0xC0) != 0x80) {
+            (*i)++;
+            return -1;
+        }
+        cp = (cp << 6) | (s[*i + k] & 0x3F);
+    }
+    *i += len;
+    return cp;
+}
+
+static int utf8_put(char *out, long cp)
+{
+    if (cp < 0x80)
+        return out[0] = (char)cp, 1;
+    if (cp < 0x800)
+        return out[0] = (char)(0xC0 | (cp >> 6)), out[1] = (char)(0x80 | (cp & 0x3F)), 2;
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12)), out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        return out[2] = (char)(0x80 | (cp & 0x3F)), 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18)), out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* lower(s) / upper(s) (user data non-NULL: upper), character by
+** character; malformed bytes are kept. */
+static void fn_case(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    bool up = tarn_qfunc_data(ctx) != NULL;
+    int n;
+    const unsigned char *s = (const unsigned char *)tarn_qfunc_text(argv[0], &n);
+    if (!s)
+        return;
+    pthread_once(&utf8_once, utf8_locale_init);
+    char *out = sqlite3_malloc(n * 2 + 4);   /* a case change grows a character by one byte at most */
+    if (!out)
+        return sqlite3_result_error_nomem(ctx);
+    int o = 0;
+    for (int i = 0; i < n;) {
+        int start = i;
+        long cp = utf8_next(s, n, &i);
+        if (cp < 0) {
+            out[o++] = (char)s[start];
+            continue;
+        }
+        wint_t w = (wint_t)cp;
+        if (cp < 0x80)
+            w = up ? (wint_t)(cp >= 'a' && cp <= 'z' ? cp - 32 : cp) : (wint_t)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp);
+        else if (utf8_locale)
+            w = up ? towupper_l(w, utf8_locale) : towlower_l(w, utf8_locale);
+        o += utf8_put(out + o, (long)w);
+    }
+    sqlite3_result_text(ctx, out, o, sqlite3_free);
+}
+
 /* to_hex(x): upper-case hex of the bytes. */
 static void fn_to_hex(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -241,7 +322,8 @@ int tarn_qfunc_register_string(sqlite3 *db)
         {"concat", -1, fn_concat, NULL},        {"trim", 1, fn_trim, &both},
         {"ltrim", 1, fn_trim, &left_end},       {"rtrim", 1, fn_trim, &right_end},
         {"starts_with", 2, fn_starts_with, NULL}, {"replace", 2, fn_replace2, NULL},
-        {"to_hex", 1, fn_to_hex, NULL},
+        {"to_hex", 1, fn_to_hex, NULL},         {"lower", 1, fn_case, NULL},
+        {"upper", 1, fn_case, "upper"},
     };
     return tarn_qfunc_register_table(db, defs, sizeof defs / sizeof defs[0], false);
 }

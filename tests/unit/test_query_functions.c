@@ -218,6 +218,10 @@ static void test_strings(void **state)
     EQ("SELECT '[' || ltrim('  x ') || ']'", "[x ]");
     EQ("SELECT '[' || rtrim('  x ') || ']'", "[  x]");
     EQ("SELECT lower('ABC'), upper('abc')", "abc");
+    EQ("SELECT upper('abc')", "ABC");
+    EQ("SELECT lower('ÉCOLE Ÿ ΣΑΣ')", "école ÿ σασ");
+    EQ("SELECT upper('straße côte')", "STRAßE CÔTE");      /* ß stays: one character in, one out */
+    EQ("SELECT lower(NULL)", "NULL");
     EQ("SELECT length('héllo')", "5");
     EQ("SELECT coalesce(NULL, 'x')", "x");
     EQ("SELECT nullif('a', 'a')", "NULL");
