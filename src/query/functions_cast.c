@@ -67,6 +67,31 @@ static void cast_fail(sqlite3_context *ctx, const char *code, const char *fmt, .
     va_end(ap);
 }
 
+/* Java's plain form of nd significant digits with decimal exponent exp10
+** (-3 <= exp10 < 7): at least one digit after the point. */
+static void java_plain(bool neg, const char *digits, size_t nd, int exp10, char *out, size_t cap)
+{
+    char buf[64];
+    size_t o = 0;
+    if (exp10 >= 0) {
+        for (int k = 0; k <= exp10; k++)
+            buf[o++] = (size_t)k < nd ? digits[k] : '0';
+        buf[o++] = '.';
+        if ((size_t)exp10 + 1 >= nd)
+            buf[o++] = '0';
+        for (size_t k = (size_t)exp10 + 1; k < nd; k++)
+            buf[o++] = digits[k];
+    } else {
+        buf[o++] = '0', buf[o++] = '.';
+        for (int k = -1; k > exp10; k--)
+            buf[o++] = '0';
+        for (size_t k = 0; k < nd; k++)
+            buf[o++] = digits[k];
+    }
+    buf[o] = '\0';
+    snprintf(out, cap, "%s%s", neg ? "-" : "", buf);
+}
+
 /* Java's Double.toString, which Trino's CAST(double AS VARCHAR) prints:
 ** the shortest digits that read back to d; plain between 1e-3 and 1e7
 ** ("1.5", "100.0"), else "1.0E7", "1.234E-5". */
@@ -99,29 +124,10 @@ static void java_double(double d, char *out, size_t cap)
     digits[nd] = '\0';
     int exp10 = atoi(p + 1);
     double a = fabs(d);
-    if (a >= 1e-3 && a < 1e7) {
-        char buf[64];
-        size_t o = 0;
-        if (exp10 >= 0) {
-            for (int k = 0; k <= exp10; k++)
-                buf[o++] = (size_t)k < nd ? digits[k] : '0';
-            buf[o++] = '.';
-            if ((size_t)exp10 + 1 >= nd)
-                buf[o++] = '0';
-            for (size_t k = (size_t)exp10 + 1; k < nd; k++)
-                buf[o++] = digits[k];
-        } else {
-            buf[o++] = '0', buf[o++] = '.';
-            for (int k = -1; k > exp10; k--)
-                buf[o++] = '0';
-            for (size_t k = 0; k < nd; k++)
-                buf[o++] = digits[k];
-        }
-        buf[o] = '\0';
-        snprintf(out, cap, "%s%s", neg ? "-" : "", buf);
-    } else {
+    if (a >= 1e-3 && a < 1e7)
+        java_plain(neg, digits, nd, exp10, out, cap);
+    else
         snprintf(out, cap, "%s%c.%sE%d", neg ? "-" : "", digits[0], nd > 1 ? digits + 1 : "0", exp10);
-    }
 }
 
 /* Strict integer text as Long.parseLong reads it (sign, digits, nothing

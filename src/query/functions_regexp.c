@@ -32,6 +32,30 @@ static void jregex_free(void *p)
     free(r);
 }
 
+/* One escape inside brackets (the letter after the backslash) into body;
+** ], - and ^ are only noted: translate_class places them where POSIX
+** reads them literally. NULL or what is wrong. */
+static const char *class_escape(char c, tarn_buf *body, bool *rbracket, bool *dash, bool *caret)
+{
+    switch (c) {
+    case 'd': tarn_buf_appendf(body, "0-9"); break;
+    case 'w': tarn_buf_appendf(body, "A-Za-z0-9_"); break;
+    case 's': tarn_buf_appendf(body, "[:space:]"); break;
+    case 't': tarn_buf_putc(body, '\t'); break;
+    case 'n': tarn_buf_putc(body, '\n'); break;
+    case 'r': tarn_buf_putc(body, '\r'); break;
+    case ']': *rbracket = true; break;
+    case '-': *dash = true; break;
+    case '^': *caret = true; break;
+    case '\0': return "pattern ends inside a bracket expression";
+    default:
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+            return "this escape is not supported inside brackets";
+        tarn_buf_putc(body, c);
+    }
+    return NULL;
+}
+
 /* Translate a bracket expression starting at p[*i] == '[' into out. */
 static const char *translate_class(const char *p, size_t *i, tarn_buf *out)
 {
@@ -59,24 +83,10 @@ static const char *translate_class(const char *p, size_t *i, tarn_buf *out)
                 tarn_buf_putc(&body, p[k]);
             continue;
         }
-        char c = p[++k];
-        switch (c) {
-        case 'd': tarn_buf_appendf(&body, "0-9"); break;
-        case 'w': tarn_buf_appendf(&body, "A-Za-z0-9_"); break;
-        case 's': tarn_buf_appendf(&body, "[:space:]"); break;
-        case 't': tarn_buf_putc(&body, '\t'); break;
-        case 'n': tarn_buf_putc(&body, '\n'); break;
-        case 'r': tarn_buf_putc(&body, '\r'); break;
-        case ']': rbracket = true; break;
-        case '-': dash = true; break;
-        case '^': caret = true; break;
-        case '\0': tarn_buf_free(&body); return "pattern ends inside a bracket expression";
-        default:
-            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
-                tarn_buf_free(&body);
-                return "this escape is not supported inside brackets";
-            }
-            tarn_buf_putc(&body, c);
+        const char *e = class_escape(p[++k], &body, &rbracket, &dash, &caret);
+        if (e) {
+            tarn_buf_free(&body);
+            return e;
         }
     }
     if (p[k] != ']') {
