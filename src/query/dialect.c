@@ -8,10 +8,21 @@
 **   CAST(x AS BIGINT)              -> __tarn_cast_bigint(x)
 **   TRY_CAST(x AS DECIMAL(10,2))   -> __tarn_try_cast_decimal(x, 10, 2)
 **   `name`                         -> "name"
+**   TRY(e)                         -> (e) with CAST and the functions
+**                                     that can fail in their NULL-giving
+**                                     __tarn_try_ forms
 **   a IS [NOT] DISTINCT FROM b     -> a IS NOT b / a IS b
 **   current_timestamp, localtimestamp -> now()
+**   IF(c, a[, b])                  -> (CASE WHEN c THEN a ELSE b END)
+**   EXTRACT(YEAR FROM x)           -> year(x)
+**   x + INTERVAL '7' DAY           -> date_add('day', 7, x)
+**   POSITION(a IN b)               -> __tarn_position(a, b)
+**   SUBSTRING(s FROM a FOR b)      -> substr(s, a, b)
+**   ORDER BY a, b DESC             -> ORDER BY a NULLS LAST, b DESC
+**                                     (Trino sorts NULLs last both ways)
 **
-** Text inside string literals, quoted identifiers and comments is never
+** ROLLUP, CUBE, GROUPING SETS, UNNEST and ARRAY[...] are refused with
+** NOT_SUPPORTED rather than left to a syntax error. Text inside string literals, quoted identifiers and comments is never
 ** touched. Every byte of the result remembers the byte of the user's text
 ** it came from (tarn_qtext.origin) so errors point at the user's line and
 ** column. The cast helpers and now() live in functions_cast.c and

@@ -104,7 +104,10 @@ typedef struct tarn_qtext {
 ** '...' literals, CAST(x AS VARCHAR|DOUBLE|REAL|BIGINT|INTEGER|INT|
 ** SMALLINT|TINYINT|BOOLEAN|DATE|TIMESTAMP|DECIMAL(p,s)) with Athena's
 ** semantics, `||` kept, double-quoted identifiers kept, backquoted ones
-** turned into double quotes. Text inside string literals and comments is
+** turned into double quotes; also TRY(...), IF(...), EXTRACT, x +/-
+** INTERVAL 'n' unit, POSITION(a IN b), SUBSTRING(s FROM a FOR b), IS
+** [NOT] DISTINCT FROM, and NULLS LAST on ascending ORDER BY terms (Trino's
+** default; dialect.c lists them). Text inside string literals and comments is
 ** never touched. TARN_ERR_INVALID with an Athena-style message
 ** ("SYNTAX_ERROR: line 1:8: ...") for what cannot be rewritten. */
 int tarn_qdialect_rewrite(const char *sql, size_t len, tarn_qtext *out, tarn_error *err);
