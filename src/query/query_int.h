@@ -108,8 +108,9 @@ typedef struct tarn_qtext {
 ** INTERVAL 'n' unit, POSITION(a IN b), SUBSTRING(s FROM a FOR b), IS
 ** [NOT] DISTINCT FROM, and NULLS LAST on ascending ORDER BY terms (Trino's
 ** default; dialect.c lists them). Text inside string literals and comments is
-** never touched. TARN_ERR_INVALID with an Athena-style message
-** ("SYNTAX_ERROR: line 1:8: ...") for what cannot be rewritten. */
+** never touched. TARN_ERR_INVALID (TARN_ERR_UNSUPPORTED for NOT_SUPPORTED)
+** with an Athena-style message ("SYNTAX_ERROR: line 1:8: ...", category
+** USER) for what cannot be rewritten. */
 int tarn_qdialect_rewrite(const char *sql, size_t len, tarn_qtext *out, tarn_error *err);
 void tarn_qtext_free(tarn_qtext *t);
 
