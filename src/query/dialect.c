@@ -20,6 +20,8 @@
 **   SUBSTRING(s FROM a FOR b)      -> substr(s, a, b)
 **   ORDER BY a, b DESC             -> ORDER BY a NULLS LAST, b DESC
 **                                     (Trino sorts NULLs last both ways)
+**   OFFSET 5 LIMIT 10, OFFSET 5    -> LIMIT 10 OFFSET 5, LIMIT -1 OFFSET 5
+**   FETCH FIRST 10 ROWS ONLY       -> LIMIT 10;  LIMIT ALL -> LIMIT -1
 **
 ** ROLLUP, CUBE, GROUPING SETS, UNNEST and ARRAY[...] are refused with
 ** NOT_SUPPORTED rather than left to a syntax error. Text inside string literals, quoted identifiers and comments is never
@@ -855,6 +857,60 @@ static void rewrite_keyword_args(rewriter *rw, size_t i, bool position)
         replace(rw, i, tarn_xstrdup(position ? "__tarn_position" : "substr"), rw->toks[i].off);
 }
 
+/* FETCH FIRST|NEXT n ROW|ROWS ONLY -> LIMIT n (the clause's tokens stay
+** in place, so a following OFFSET can still find them). */
+static void rewrite_fetch(rewriter *rw, size_t i)
+{
+    size_t first = next_sig(rw, i), n = next_sig(rw, first), rows = next_sig(rw, n);
+    size_t only = next_sig(rw, rows);
+    if (!(is_kw(rw, first, "first") || is_kw(rw, first, "next")) || n >= rw->n ||
+        rw->toks[n].kind != TARN_QTOK_NUMBER || !(is_kw(rw, rows, "row") || is_kw(rw, rows, "rows")) ||
+        !is_kw(rw, only, "only"))
+        return;
+    replace(rw, i, tarn_xstrdup("LIMIT"), rw->toks[i].off);
+    drop_range(rw, first, n);
+    drop_range(rw, n + 1, only + 1);
+}
+
+/* The last token of the LIMIT n / FETCH ... ONLY clause after token i at
+** the same depth, or n. */
+static size_t limit_clause_end(const rewriter *rw, size_t i)
+{
+    int depth = 0;
+    for (size_t k = next_sig(rw, i); k < rw->n; k = next_sig(rw, k)) {
+        depth += is_punct(rw, k, "(") ? 1 : is_punct(rw, k, ")") ? -1 : 0;
+        if (depth < 0 || (depth == 0 && is_punct(rw, k, ";")))
+            return rw->n;
+        if (depth == 0 && is_kw(rw, k, "limit"))
+            return next_sig(rw, k);
+        if (depth == 0 && is_kw(rw, k, "fetch")) {
+            size_t only = next_sig(rw, next_sig(rw, next_sig(rw, next_sig(rw, k))));
+            return is_kw(rw, only, "only") ? only : rw->n;
+        }
+    }
+    return rw->n;
+}
+
+/* Trino's OFFSET n [ROWS] comes before LIMIT; SQLite wants LIMIT first and
+** no OFFSET alone. LIMIT n OFFSET m (SQLite's order) is left alone. */
+static void rewrite_offset(rewriter *rw, size_t i)
+{
+    size_t n = next_sig(rw, i), rows = next_sig(rw, n), before = prev_sig(rw, prev_sig(rw, i));
+    if (n >= rw->n || rw->toks[n].kind != TARN_QTOK_NUMBER || is_kw(rw, before, "limit"))
+        return;
+    size_t last = is_kw(rw, rows, "row") || is_kw(rw, rows, "rows") ? rows : n;
+    size_t end = limit_clause_end(rw, last);
+    char *count = tarn_xstrndup(rw->sql + rw->toks[n].off, rw->toks[n].len);
+    if (end < rw->n) {
+        drop_range(rw, i, next_sig(rw, last));
+        add_around(rw, end, tarn_xasprintf(" OFFSET %s", count), false);
+    } else {
+        drop_range(rw, i + 1, last + 1);
+        replace(rw, i, tarn_xasprintf("LIMIT -1 OFFSET %s", count), rw->toks[i].off);
+    }
+    free(count);
+}
+
 /* Trino syntax tarn does not run: say so instead of a syntax error. */
 static int refuse_unsupported(rewriter *rw, size_t i)
 {
@@ -899,6 +955,17 @@ static int rewrite_word(rewriter *rw, size_t i)
         return rewrite_extract(rw, i);
     if (is_kw(rw, i, "order")) {
         rewrite_order_by(rw, i);
+        return TARN_OK;
+    }
+    if (is_kw(rw, i, "offset") || is_kw(rw, i, "fetch")) {
+        if (is_kw(rw, i, "offset"))
+            rewrite_offset(rw, i);
+        else
+            rewrite_fetch(rw, i);
+        return TARN_OK;
+    }
+    if (is_kw(rw, i, "limit") && is_kw(rw, next_sig(rw, i), "all")) {
+        replace(rw, next_sig(rw, i), tarn_xstrdup("-1"), rw->toks[next_sig(rw, i)].off);
         return TARN_OK;
     }
     if (is_kw(rw, i, "cast") || is_kw(rw, i, "try_cast"))

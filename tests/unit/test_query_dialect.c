@@ -175,6 +175,17 @@ static void test_expression_rewrites(void **state)
         {true, "SELECT x FROM t CROSS JOIN UNNEST(t.a) AS u(x)", "ERR: NOT_SUPPORTED: line 1:28: tarn does not support UNNEST"},
         {true, "SELECT ARRAY[1, 2]", "ERR: NOT_SUPPORTED: line 1:8: tarn does not support ARRAY, MAP and ROW values"},
         {true, "SELECT map, row FROM t", "SELECT map, row FROM t"},
+        /* Trino's OFFSET comes first; FETCH FIRST; LIMIT ALL */
+        {true, "SELECT a FROM t OFFSET 5 ROWS LIMIT 10", "SELECT a FROM t LIMIT 10 OFFSET 5"},
+        {true, "SELECT a FROM t OFFSET 5", "SELECT a FROM t LIMIT -1 OFFSET 5"},
+        {true, "SELECT a FROM t LIMIT 10 OFFSET 5", "SELECT a FROM t LIMIT 10 OFFSET 5"},
+        {true, "SELECT a FROM t ORDER BY a DESC OFFSET 1 FETCH NEXT 2 ROWS ONLY",
+         "SELECT a FROM t ORDER BY a DESC LIMIT 2 OFFSET 1"},
+        {true, "SELECT a FROM t FETCH FIRST 3 ROWS ONLY", "SELECT a FROM t LIMIT 3"},
+        {true, "SELECT a FROM t LIMIT ALL", "SELECT a FROM t LIMIT -1"},
+        {true, "SELECT * FROM (SELECT a FROM t OFFSET 1) LIMIT 2", "SELECT * FROM (SELECT a FROM t LIMIT -1 OFFSET 1) LIMIT 2"},
+        {false, "SELECT group_concat(x) FROM (SELECT x FROM (SELECT 1 AS x UNION ALL SELECT 2 UNION ALL "
+                "SELECT 3) ORDER BY x OFFSET 1 LIMIT 1)", "2"},
         /* TRY: errors inside give NULL (Trino's try) */
         {true, "SELECT try(CAST(x AS BIGINT)), TRY(date_parse(s, '%Y') + 1)", "SELECT (__tarn_try_cast_bigint(x)), (__tarn_try_date_parse(s, '%Y') + 1)"},
         {false, "SELECT try(date_parse('x', '%Y'))", "NULL"},
