@@ -238,13 +238,17 @@ static int unnamed(qerr *q, tarn_error *err)
     return tarn_error_set(err, TARN_ERR_INVALID, "%s", buf);
 }
 
-/* Errors of the machine, not of the query. */
+/* Errors of the machine, not of the query (category SYSTEM); a message
+** that already names its Athena code (a scan's "HIVE_CURSOR_ERROR: ...")
+** keeps it. */
 static int system_error(qerr *q, int code, int *category, tarn_error *err)
 {
     *category = TARN_QERR_SYSTEM;
-    if (code == SQLITE_NOMEM)
-        return tarn_error_set(err, TARN_ERR_NOMEM, "EXCEEDED_LOCAL_MEMORY_LIMIT: %s", q->msg);
-    return tarn_error_set(err, TARN_ERR_IO, "GENERIC_INTERNAL_ERROR: %s", q->msg);
+    int status = code == SQLITE_NOMEM ? TARN_ERR_NOMEM : TARN_ERR_IO;
+    if (has_athena_code(q->msg))
+        return tarn_error_set(err, status, "%s", q->msg);
+    return tarn_error_set(err, status, "%s: %s",
+                          code == SQLITE_NOMEM ? "EXCEEDED_LOCAL_MEMORY_LIMIT" : "GENERIC_INTERNAL_ERROR", q->msg);
 }
 
 int tarn_qerror_from_sqlite(sqlite3 *db, const tarn_qtext *t, const char *user_sql,

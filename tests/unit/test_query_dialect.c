@@ -19,6 +19,13 @@
 
 static sqlite3 *db;
 
+/* fail_io(msg): a stand-in for a scan that fails reading storage. */
+static void fail_io(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    sqlite3_result_error(ctx, (const char *)sqlite3_value_text(argv[0]), -1);
+    sqlite3_result_error_code(ctx, SQLITE_IOERR);
+}
+
 static int setup(void **state)
 {
     tarn_error err = {0};
@@ -28,6 +35,8 @@ static int setup(void **state)
                                       "INSERT INTO sales VALUES ('France', 10, '2021-01-02');"
                                       "CREATE TABLE other(country);",
                                   NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_create_function(db, "fail_io", 1, SQLITE_UTF8, NULL, fail_io, NULL, NULL),
+                     SQLITE_OK);
     return 0;
 }
 
@@ -327,6 +336,10 @@ static void test_errors(void **state)
         {false, "SELECT country FROM sales ORDER BY 3", "USER INVALID_COLUMN_REFERENCE: line 1:36: ORDER BY position 3 is not in select list"},
         {false, "SELECT country, amount FROM sales ORDER BY 1, -- x\n 7 DESC", "USER INVALID_COLUMN_REFERENCE: line 2:2: ORDER BY position 7 is not in select list"},
         {false, "SELECT country FROM sales WHERE count(*) > 1", "USER EXPRESSION_NOT_SCALAR: line 1:33: aggregate functions are not allowed here (WHERE, GROUP BY or nested aggregates)"},
+        /* storage failures are SYSTEM errors; a code already given is kept */
+        {false, "SELECT fail_io('HIVE_CURSOR_ERROR: s3://b/k: object vanished')",
+         "SYSTEM HIVE_CURSOR_ERROR: s3://b/k: object vanished"},
+        {false, "SELECT fail_io('disk on fire')", "SYSTEM GENERIC_INTERNAL_ERROR: disk on fire"},
         /* errors raised inside functions pass through with their code */
         {false, "SELECT date_add('day', 1, country) FROM sales", "USER INVALID_FUNCTION_ARGUMENT: date_add() expects a date or timestamp, got 'France'"},
     };
