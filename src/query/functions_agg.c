@@ -3,7 +3,7 @@
 ** bool_and/every, bool_or, stddev/stddev_samp, stddev_pop,
 ** variance/var_samp, var_pop (window-capable: they can remove rows),
 ** corr, covar_samp, covar_pop, regr_slope, regr_intercept,
-** arbitrary/any_value, max_by, min_by, approx_distinct (exact up to 64
+** arbitrary/any_value, max_by, min_by, approx_distinct (exact up to 1024
 ** distinct values, then the HyperLogLog of core/hll.c, about 0.8% error)
 ** and approx_percentile (exact: the value at rank floor(p * n), as Trino's
 ** digest returns an input value). NULL inputs are skipped; over no rows
@@ -221,12 +221,15 @@ static void pick_final(sqlite3_context *ctx)
 
 /* ---- approx_distinct ---------------------------------------------------- */
 
-#define SMALL_DISTINCT 64
+/* Exact below EXACT_MAX distinct values (an open-addressing set of their
+** hashes that grows with them, so many small groups stay small), then a
+** HyperLogLog sketch (16 KiB). */
+#define EXACT_MAX 1024
 
 typedef struct distinct {
-    int nsmall;
-    uint64_t small[SMALL_DISTINCT];
-    tarn_hll *hll;  /* once more than SMALL_DISTINCT distinct hashes */
+    uint64_t *set;  /* cap slots, 0 = empty (a zero hash is stored as 1) */
+    int cap, n;
+    tarn_hll *hll;
 } distinct;
 
 static uint64_t value_hash(sqlite3_value *v)
@@ -247,29 +250,60 @@ static uint64_t value_hash(sqlite3_value *v)
     }
 }
 
+/* Add h to the exact set; false when it is full (the caller switches to
+** the sketch) or memory ran out (*nomem). */
+static bool set_add(distinct *d, uint64_t h, bool *nomem)
+{
+    if (2 * (d->n + 1) > d->cap) {
+        if (d->n + 1 > EXACT_MAX)
+            return false;
+        int cap = d->cap ? d->cap * 2 : 16;
+        uint64_t *grown = sqlite3_malloc64((sqlite3_uint64)cap * sizeof *grown), *old = d->set;
+        if (!grown)
+            return *nomem = true, false;
+        memset(grown, 0, (size_t)cap * sizeof *grown);
+        int oldcap = d->cap;
+        d->set = grown, d->cap = cap, d->n = 0;
+        for (int i = 0; i < oldcap; i++)
+            if (old[i])
+                set_add(d, old[i], nomem);
+        sqlite3_free(old);
+    }
+    size_t mask = (size_t)d->cap - 1;
+    for (size_t i = (size_t)(h >> 32) & mask;; i = (i + 1) & mask) {
+        if (d->set[i] == h)
+            return true;
+        if (d->set[i] == 0) {
+            d->set[i] = h;
+            d->n++;
+            return true;
+        }
+    }
+}
+
 static void distinct_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     distinct *d = sqlite3_aggregate_context(ctx, sizeof *d);
+    bool nomem = false;
     if (!d || sqlite3_value_type(argv[0]) == SQLITE_NULL)
         return;
     uint64_t h = value_hash(argv[0]);
-    if (d->hll) {
-        tarn_hll_add(d->hll, h);
+    h += h == 0;
+    if (!d->hll && set_add(d, h, &nomem))
         return;
-    }
-    for (int i = 0; i < d->nsmall; i++)
-        if (d->small[i] == h)
-            return;
-    if (d->nsmall < SMALL_DISTINCT) {
-        d->small[d->nsmall++] = h;
-        return;
-    }
-    d->hll = sqlite3_malloc(sizeof *d->hll);
-    if (!d->hll)
+    if (nomem)
         return sqlite3_result_error_nomem(ctx);
-    tarn_hll_init(d->hll);
-    for (int i = 0; i < d->nsmall; i++)
-        tarn_hll_add(d->hll, d->small[i]);
+    if (!d->hll) {
+        d->hll = sqlite3_malloc(sizeof *d->hll);
+        if (!d->hll)
+            return sqlite3_result_error_nomem(ctx);
+        tarn_hll_init(d->hll);
+        for (int i = 0; i < d->cap; i++)
+            if (d->set[i])
+                tarn_hll_add(d->hll, d->set[i]);
+        sqlite3_free(d->set);
+        d->set = NULL;
+    }
     tarn_hll_add(d->hll, h);
 }
 
@@ -278,11 +312,14 @@ static void distinct_final(sqlite3_context *ctx)
     distinct *d = sqlite3_aggregate_context(ctx, 0);
     if (!d)
         return sqlite3_result_int64(ctx, 0);
-    if (!d->hll)
-        return sqlite3_result_int64(ctx, d->nsmall);
-    sqlite3_result_int64(ctx, (int64_t)llround(tarn_hll_estimate(d->hll)));
+    if (d->hll)
+        sqlite3_result_int64(ctx, (int64_t)llround(tarn_hll_estimate(d->hll)));
+    else
+        sqlite3_result_int64(ctx, d->n);
     sqlite3_free(d->hll);
+    sqlite3_free(d->set);
     d->hll = NULL;
+    d->set = NULL;
 }
 
 /* ---- approx_percentile ---------------------------------------------------- */

@@ -375,6 +375,11 @@ static void test_json(void **state)
 
 static void test_approx_distinct_large(void **state)
 {
+    /* up to 1024 distinct values the count is exact */
+    EQ("WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 3000)"
+       " SELECT approx_distinct(i % 1000) FROM c", "1000");
+    EQ("WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 3000)"
+       " SELECT sum(d) FROM (SELECT approx_distinct(i) AS d FROM c GROUP BY i % 7)", "3000");
     /* 100000 distinct values: HyperLogLog within 3% (its error is ~0.8%) */
     const char *r = q("WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 100000)"
                       " SELECT approx_distinct(i) FROM c");
