@@ -22,6 +22,9 @@
 **                                     (Trino sorts NULLs last both ways)
 **   OFFSET 5 LIMIT 10, OFFSET 5    -> LIMIT 10 OFFSET 5, LIMIT -1 OFFSET 5
 **   FETCH FIRST 10 ROWS ONLY       -> LIMIT 10;  LIMIT ALL -> LIMIT -1
+**   (VALUES (1, 'a')) AS t(id, name) -> (SELECT NULL AS "id", NULL AS
+**                                     "name" WHERE 0 UNION ALL VALUES
+**                                     (1, 'a')) AS t  (SELECT alike)
 **
 ** ROLLUP, CUBE, GROUPING SETS, UNNEST and ARRAY[...] are refused with
 ** NOT_SUPPORTED rather than left to a syntax error. Text inside string literals, quoted identifiers and comments is never
@@ -911,6 +914,54 @@ static void rewrite_offset(rewriter *rw, size_t i)
     free(count);
 }
 
+/* Words that cannot be a table alias (they go on with the statement). */
+static bool is_reserved(const rewriter *rw, size_t k)
+{
+    static const char *words[] = {"and", "or", "not", "union", "except", "intersect", "on", "join",
+                                  "inner", "left", "right", "full", "cross", "natural", "using",
+                                  "where", "group", "order", "limit", "having", "then", "else",
+                                  "when", "end", "in", "is", "as", "select", "from", "window",
+                                  "offset", "fetch", "values", "like", "between", "exists"};
+    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++)
+        if (is_kw(rw, k, words[w]))
+            return true;
+    return false;
+}
+
+/* Column aliases on a derived table, (SELECT ...|VALUES ...) [AS] t(a, b):
+** SQLite has none, so a first SELECT that names the columns and yields no
+** row goes in front: (SELECT NULL AS "a", NULL AS "b" WHERE 0 UNION ALL
+** SELECT ...) AS t. Token i is the opening parenthesis. */
+static void rewrite_derived_aliases(rewriter *rw, size_t i)
+{
+    size_t first = next_sig(rw, i), as, cols_as;
+    if (!is_kw(rw, first, "select") && !is_kw(rw, first, "values"))
+        return;
+    size_t close = matching_paren(rw, i, &as), alias = next_sig(rw, close);
+    if (is_kw(rw, alias, "as"))
+        alias = next_sig(rw, alias);
+    size_t lp = next_sig(rw, alias);
+    if (alias >= rw->n || (rw->toks[alias].kind != TARN_QTOK_IDENT && rw->toks[alias].kind != TARN_QTOK_QIDENT) ||
+        is_reserved(rw, alias) || !is_punct(rw, lp, "("))
+        return;
+    size_t rp = matching_paren(rw, lp, &cols_as);
+    tarn_buf head;
+    tarn_buf_init(&head, 0);
+    tarn_buf_appendf(&head, "SELECT ");
+    for (size_t k = next_sig(rw, lp); k < rp; k = next_sig(rw, next_sig(rw, k))) {
+        char name[256];
+        if (!tarn_qtok_ident(rw->sql, &rw->toks[k], name, sizeof name) || strchr(name, '"') ||
+            !(is_punct(rw, next_sig(rw, k), ",") || next_sig(rw, k) == rp)) {
+            tarn_buf_free(&head);
+            return;     /* not a plain list of names: SQLite reports it */
+        }
+        tarn_buf_appendf(&head, "%sNULL AS \"%s\"", k == next_sig(rw, lp) ? "" : ", ", name);
+    }
+    tarn_buf_appendf(&head, " WHERE 0 UNION ALL ");
+    add_around(rw, first, head.data, true);
+    drop_range(rw, alias + 1, rp + 1);
+}
+
 /* Trino syntax tarn does not run: say so instead of a syntax error. */
 static int refuse_unsupported(rewriter *rw, size_t i)
 {
@@ -993,6 +1044,8 @@ static int plan(rewriter *rw)
             rewrite_backquote(rw, i);
         else if (is_punct(rw, i, "+") || is_punct(rw, i, "-"))
             rc = rewrite_interval(rw, i);
+        else if (is_punct(rw, i, "("))
+            rewrite_derived_aliases(rw, i);
         else if (rw->toks[i].kind == TARN_QTOK_IDENT && rw->act[i].what == ACT_KEEP)
             rc = rewrite_word(rw, i);
         if (rc != TARN_OK)

@@ -195,6 +195,14 @@ static void test_expression_rewrites(void **state)
         {true, "SELECT * FROM (SELECT a FROM t OFFSET 1) LIMIT 2", "SELECT * FROM (SELECT a FROM t LIMIT -1 OFFSET 1) LIMIT 2"},
         {false, "SELECT group_concat(x) FROM (SELECT x FROM (SELECT 1 AS x UNION ALL SELECT 2 UNION ALL "
                 "SELECT 3) ORDER BY x OFFSET 1 LIMIT 1)", "2"},
+        /* column aliases on derived tables */
+        {true, "SELECT * FROM (VALUES (1, 'a')) AS t (id, \"Name\")",
+         "SELECT * FROM (SELECT NULL AS \"id\", NULL AS \"Name\" WHERE 0 UNION ALL VALUES (1, 'a')) AS t"},
+        {false, "SELECT group_concat(name, '+') FROM (VALUES (1, 'a'), (2, 'b')) AS t(id, name) WHERE id > 0", "a+b"},
+        {false, "SELECT s.y FROM (SELECT 5, 6) s(x, y)", "6"},
+        {true, "WITH t(a) AS (SELECT 1) SELECT a FROM t", "WITH t(a) AS (SELECT 1) SELECT a FROM t"},
+        {false, "SELECT 7 WHERE 1 IN (SELECT 1) AND (2 = 2)", "7"},
+        {false, "SELECT 8 WHERE EXISTS (SELECT 1) OR (1 = 0)", "8"},
         /* TRY: errors inside give NULL (Trino's try) */
         {true, "SELECT try(CAST(x AS BIGINT)), TRY(date_parse(s, '%Y') + 1)", "SELECT (__tarn_try_cast_bigint(x)), (__tarn_try_date_parse(s, '%Y') + 1)"},
         {false, "SELECT try(date_parse('x', '%Y'))", "NULL"},
