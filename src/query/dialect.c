@@ -983,53 +983,60 @@ static int refuse_unsupported(rewriter *rw, size_t i)
     return TARN_OK;
 }
 
+/* Small rewrites the keyword table names. */
+static void rewrite_position(rewriter *rw, size_t i)
+{
+    rewrite_keyword_args(rw, i, true);
+}
+
+static void rewrite_substring(rewriter *rw, size_t i)
+{
+    rewrite_keyword_args(rw, i, false);
+}
+
+static void rewrite_limit_all(rewriter *rw, size_t i)
+{
+    size_t all = next_sig(rw, i);
+    if (is_kw(rw, all, "all"))
+        replace(rw, all, tarn_xstrdup("-1"), rw->toks[all].off);
+}
+
+static void rewrite_now(rewriter *rw, size_t i)
+{
+    if (!is_punct(rw, next_sig(rw, i), "("))
+        replace(rw, i, tarn_xstrdup("now()"), rw->toks[i].off);
+}
+
+/* Keyword -> rewrite (call: only when a parenthesis follows). */
+static const struct {
+    const char *kw;
+    bool call;
+    void (*fn)(rewriter *, size_t);
+} word_rewrites[] = {
+    {"position", true, rewrite_position},    {"substring", true, rewrite_substring},
+    {"try", true, rewrite_try},              {"if", true, rewrite_if},
+    {"order", false, rewrite_order_by},      {"offset", false, rewrite_offset},
+    {"fetch", false, rewrite_fetch},         {"limit", false, rewrite_limit_all},
+    {"is", false, rewrite_distinct},         {"current_timestamp", false, rewrite_now},
+    {"localtimestamp", false, rewrite_now},
+};
+
 static int rewrite_word(rewriter *rw, size_t i)
 {
-    if ((is_kw(rw, i, "position") || is_kw(rw, i, "substring")) && is_punct(rw, next_sig(rw, i), "(")) {
-        rewrite_keyword_args(rw, i, is_kw(rw, i, "position"));
-        return TARN_OK;
+    for (size_t k = 0; k < sizeof word_rewrites / sizeof word_rewrites[0]; k++) {
+        if (is_kw(rw, i, word_rewrites[k].kw) &&
+            (!word_rewrites[k].call || is_punct(rw, next_sig(rw, i), "("))) {
+            word_rewrites[k].fn(rw, i);
+            return TARN_OK;
+        }
     }
     int rc = refuse_unsupported(rw, i);
-    if (rc != TARN_OK)
+    if (rc != TARN_OK || rewrite_try_call(rw, i))
         return rc;
-    if (is_kw(rw, i, "try") && is_punct(rw, next_sig(rw, i), "(")) {
-        rewrite_try(rw, i);
-        return TARN_OK;
-    }
-    if (rewrite_try_call(rw, i))
-        return TARN_OK;
-    if (is_kw(rw, i, "if") && is_punct(rw, next_sig(rw, i), "(")) {
-        rewrite_if(rw, i);
-        return TARN_OK;
-    }
     if (is_kw(rw, i, "extract"))
         return rewrite_extract(rw, i);
-    if (is_kw(rw, i, "order")) {
-        rewrite_order_by(rw, i);
-        return TARN_OK;
-    }
-    if (is_kw(rw, i, "offset") || is_kw(rw, i, "fetch")) {
-        if (is_kw(rw, i, "offset"))
-            rewrite_offset(rw, i);
-        else
-            rewrite_fetch(rw, i);
-        return TARN_OK;
-    }
-    if (is_kw(rw, i, "limit") && is_kw(rw, next_sig(rw, i), "all")) {
-        replace(rw, next_sig(rw, i), tarn_xstrdup("-1"), rw->toks[next_sig(rw, i)].off);
-        return TARN_OK;
-    }
     if (is_kw(rw, i, "cast") || is_kw(rw, i, "try_cast"))
         return rewrite_cast(rw, i, is_kw(rw, i, "try_cast") || i < rw->try_end);
-    if (is_kw(rw, i, "is")) {
-        rewrite_distinct(rw, i);
-        return TARN_OK;
-    }
-    if ((is_kw(rw, i, "current_timestamp") || is_kw(rw, i, "localtimestamp")) &&
-        !is_punct(rw, next_sig(rw, i), "(")) {
-        replace(rw, i, tarn_xstrdup("now()"), rw->toks[i].off);
-        return TARN_OK;
-    }
     return rewrite_typed_literal(rw, i);
 }
 
