@@ -87,7 +87,11 @@ int tarn_qscan_expose(sqlite3 *db, tarn_qscan_ctx *ctx, const char *database,
 /* ---- dialect ----------------------------------------------------------- */
 
 /* Register the Athena functions SQLite lacks (date_trunc, date_add,
-** regexp_like, approx_distinct, ...) on db. */
+** regexp_like, approx_distinct, ...) on db, and the CAST helpers the
+** rewrite produces (__tarn_cast_<type>, __tarn_try_cast_<type>). Also turns
+** off SQLite's double-quoted string fallback in DML (SQLITE_DBCONFIG_DQS_DML),
+** so "x" is always an identifier as in Athena, and makes LIKE
+** case-sensitive as Trino's (PRAGMA case_sensitive_like). */
 int tarn_qfunc_register(sqlite3 *db, tarn_error *err);
 
 /* A rewritten statement and the way back to the user's text. */
@@ -104,11 +108,24 @@ typedef struct tarn_qtext {
 ** '...' literals, CAST(x AS VARCHAR|DOUBLE|REAL|BIGINT|INTEGER|INT|
 ** SMALLINT|TINYINT|BOOLEAN|DATE|TIMESTAMP|DECIMAL(p,s)) with Athena's
 ** semantics, `||` kept, double-quoted identifiers kept, backquoted ones
-** turned into double quotes. Text inside string literals and comments is
-** never touched. TARN_ERR_INVALID with an Athena-style message
-** ("SYNTAX_ERROR: line 1:8: ...") for what cannot be rewritten. */
+** turned into double quotes; also TRY(...), IF(...), EXTRACT, x +/-
+** INTERVAL 'n' unit, POSITION(a IN b), SUBSTRING(s FROM a FOR b), IS
+** [NOT] DISTINCT FROM, and NULLS LAST on ascending ORDER BY terms (Trino's
+** default; dialect.c lists them). Text inside string literals and comments is
+** never touched. TARN_ERR_INVALID (TARN_ERR_UNSUPPORTED for NOT_SUPPORTED)
+** with an Athena-style message ("SYNTAX_ERROR: line 1:8: ...", category
+** USER) for what cannot be rewritten. */
 int tarn_qdialect_rewrite(const char *sql, size_t len, tarn_qtext *out, tarn_error *err);
 void tarn_qtext_free(tarn_qtext *t);
+
+/* Length of the first statement in sql[0..len): up to and including the
+** first ';' outside string literals, quoted identifiers and comments, or
+** len when there is none. *complete (may be NULL) tells whether a ';'
+** ended it, so a shell reads more lines until it does. */
+size_t tarn_qdialect_statement_len(const char *sql, size_t len, bool *complete);
+
+/* True when sql[0..len) holds nothing but white space, comments and ';'. */
+bool tarn_qdialect_blank(const char *sql, size_t len);
 
 /* Line and column (both 1-based, as Athena prints them) of byte offset
 ** off in text. */
