@@ -76,8 +76,10 @@ static int job_start(tarn_flow_real *r, const tarn_flow_start *q, real_handle *h
         tarn_job_args_set(&h->args, "--WORKFLOW_NAME", q->workflow_name);
     if (q->workflow_run_id)
         tarn_job_args_set(&h->args, "--WORKFLOW_RUN_ID", q->workflow_run_id);
-    tarn_job_start_opts so = {&h->args, q->trigger_name, q->workflow_run_id,
-                              q->timeout_minutes * 60000};
+    tarn_job_start_opts so = {.args = &h->args,
+                              .trigger_name = q->trigger_name,
+                              .workflow_run_id = q->workflow_run_id,
+                              .timeout_ms = q->timeout_minutes * 60000};
     tarn_runner_env env = {r->home, r->store, r->cat};
     return tarn_job_start(&env, q->name, &so, &h->job, err);
 }
