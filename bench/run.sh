@@ -25,7 +25,7 @@ gen=$build/gen_who
 runs=${BENCH_RUNS:-5}
 data=bench/data
 export DUCKDB_THREADS=${DUCKDB_THREADS:-2}
-FIGURES=(stats_1m stats_10m cat_1m cat_10m convert_1m convert_10m cat_parquet_10m)
+FIGURES=(stats_1m stats_10m cat_1m cat_10m convert_1m convert_10m cat_parquet_10m pipeline_1m pipeline_10m)
 SUMMARY=()
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tarn-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -164,7 +164,47 @@ cat_parquet_figure() {
     compare "file cat --format csv" "$pq" file cat --format csv -- bench/cat_duckdb.mjs
 }
 
+# pipeline_figure ZIP ROWS: the reference pipeline's workflow (extract from
+# a file:// URL, clean, repartition and the three crawls) in a home where
+# the four example stacks are deployed (not timed), against DuckDB doing
+# the same work its way (bench/pipeline_duckdb.mjs: unzip, read_csv with
+# snake_case names, SELECT DISTINCT, COPY to Parquet, COPY ... PARTITION_BY
+# (country)). Peak RSS counts the job processes too (GNU time reports the
+# largest of the process and its children).
+pipeline_figure() {
+    local zip=$data/$1 home=$tmp/pipeline-home cfn=examples/etl-poc/cloudformation s
+    local tm=- tr=- dm=- dr=- ratio=-
+    ensure_data "$1" "$2" || { echo "  cannot generate $zip"; return 1; }
+    printf '\n== workflow run etl-workflow: %s (%s) ==\n' "$zip" "$(du -h "$zip" | cut -f1)"
+    rm -rf "$home"
+    local -a extra
+    for s in basic-infra glue-jobs glue-catalog glue-workflow; do
+        extra=()
+        [[ $s == glue-jobs ]] && extra=(--parameter "SourceUrl=file://$(realpath "$zip")")
+        "$tarn" --home "$home" stack deploy $s --template $cfn/$s.yml --parameters $cfn/$s.json \
+            "${extra[@]}" >/dev/null 2>"$tmp/deploy.err" ||
+            { echo "  tarn: cannot deploy $s: $(head -n 3 "$tmp/deploy.err")"; break; }
+    done
+    cat "$zip" >/dev/null
+    if measure tarn /dev/null "$tarn" --home "$home" workflow run etl-workflow; then
+        tm=$M_MEDIAN tr=$M_RSS
+        printf '  tarn    median %7.3f s   peak RSS %6d MB   runs: %s\n' "$tm" "$tr" "$M_ALL"
+    fi
+    if measure duckdb "$tmp/out" node bench/pipeline_duckdb.mjs "$zip" "$tmp/duckdb-pipeline"; then
+        dm=$M_MEDIAN dr=$M_RSS
+        printf '  duckdb  median %7.3f s   peak RSS %6d MB   runs: %s\n' "$dm" "$dr" "$M_ALL"
+    fi
+    if [[ $tm != - && $dm != - ]]; then
+        ratio=$(awk -v a="$tm" -v b="$dm" 'BEGIN { printf "%.2f", a / b }')
+        printf '  tarn/duckdb time %s\n' "$ratio"
+    fi
+    rm -rf "$home" "$tmp/duckdb-pipeline"
+    SUMMARY+=("$(printf '%-38s %9s %9s %8s %9s %9s' "workflow run ($1)" "$tm" "$dm" "$ratio" "$tr" "$dr")")
+}
+
 figure_stats_1m() { stats_figure who_1m.csv 1000000; }
+figure_pipeline_1m() { pipeline_figure who_1m.zip 1000000; }
+figure_pipeline_10m() { pipeline_figure who_10m.zip 10000000; }
 figure_convert_1m() { convert_figure who_1m.csv 1000000; }
 figure_convert_10m() { convert_figure who_10m.csv 10000000; }
 figure_cat_parquet_10m() { cat_parquet_figure who_10m.csv 10000000; }

@@ -3,7 +3,7 @@
 # jobs deployed from tests/e2e/data/job-stack.yml: a clean job's run and
 # summary, run arguments over DefaultArguments, a read-only role that fails
 # with AccessDenied and leaves the previous output as it was, pythonshell
-# success and failure, retries, refused starts (glueetl, a role Glue may not
+# success and failure, retries, refused starts (a role Glue may not
 # assume), --no-wait, the runs a killed tarn leaves (reaped as FAILED),
 # logs, --json and usage errors. Expected figures come from the fixture
 # (4 rows with one duplicate and one value that is not a bigint). The
@@ -108,8 +108,6 @@ t "a failed run is retried MaxRetries times" eval 'run 1 job run e2e-retry && ha
     run 0 --json job runs e2e-retry && is_eq "len(j)" 2 &&
     is_eq "[r[\"Attempt\"] for r in j]" "[1, 0]" && is_eq "j[0][\"PreviousRunId\"] == j[1][\"Id\"]" True &&
     is_eq "{r[\"JobRunState\"] for r in j}" "{'"'"'FAILED'"'"'}"'
-t "glueetl is refused saying what to use" eval 'run 1 job run e2e-spark && has glueetl err &&
-    has tarn.clean err && has pythonshell err && run 0 --json job runs e2e-spark && is_eq "len(j)" 0'
 t "a role Glue may not assume is refused" eval 'run 1 job run e2e-untrusted &&
     has "role .E2eEc2Role. cannot be given" err && has glue.amazonaws.com err'
 

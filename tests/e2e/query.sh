@@ -59,7 +59,7 @@ printf 'SELECT 1 AS a;\nSELEC 2;\nSELECT 3 AS c;\n' >bad.sql
 t "a failing statement stops the script with exit 1" eval 'run 1 query - <bad.sql && same out "\"a\"\n\"1\"\n" && has "FAILED" err'
 t "the failure is in history" eval 'run 0 query history && has FAILED && has "SELEC 2"'
 BAD=$(last_id)
-t "get shows the failure reason and category" eval 'run 0 query get "$BAD" && has "state:           FAILED" && has "error category:  2" && has "syntax error"'
+t "get shows the failure reason and category" eval 'run 0 query get "$BAD" && has "state:           FAILED" && has "error category:  2" && has "SYNTAX_ERROR: line"'
 t "results of a failed query is an error" eval 'run 1 query results "$BAD" && has "has no result" err'
 t "unknown workgroup" eval 'run 1 query --workgroup nope "SELECT 1" && has "WorkGroup nope is not found" err'
 t "unknown execution id" eval 'run 1 query get nope && has "was not found" err'

@@ -614,7 +614,7 @@ static void test_ctas_partitioned(void **state)
     run(f,
         "CREATE TABLE sales WITH (format = 'PARQUET', external_location = 's3://lake/sales', "
         "partitioned_by = ARRAY['country']) AS "
-        "SELECT * FROM (SELECT 1 AS id, CAST('12.35' AS TEXT) AS amount, '2024-01-02' AS day, "
+        "SELECT * FROM (SELECT 1 AS id, CAST('12.35' AS VARCHAR) AS amount, '2024-01-02' AS day, "
         "'FR' AS country UNION ALL SELECT 2, '7', '2024-02-29', 'a/b' UNION ALL "
         "SELECT 3, NULL, NULL, 'FR') ORDER BY id",
         "lab", &ex, &err);
