@@ -99,7 +99,31 @@ static int select_named(const tarn_flow_run_info *r, const flow_graph *g,
     return TARN_OK;
 }
 
-/* Mark every attempted node that did not succeed. Returns how many. */
+/* Mark the actions of triggers that fired in r but were never recorded as
+** started: tarn died between a job's start and the node's record. Returns
+** how many. */
+static size_t select_unstarted(const tarn_flow_run_info *r, const flow_graph *g, bool *sel)
+{
+    size_t n = 0;
+    for (size_t t = 0; t < g->ntrig; t++) {
+        const tarn_flow_node *tp = prev_node(r, "TRIGGER", g->trig[t].name);
+        if (!tp || !tp->attempted)
+            continue;
+        for (size_t a = 0; a < g->trig[t].nactions; a++) {
+            int i = flow_graph_node(g, g->trig[t].actions[a].kind, g->trig[t].actions[a].name);
+            if (i < 0 || sel[i])
+                continue;
+            const tarn_flow_node *p = prev_node(r, tarn_flow_kind_name(g->nodes[i].kind),
+                                                g->nodes[i].name);
+            if (!p || !p->attempted)
+                n += sel[i] = true;
+        }
+    }
+    return n;
+}
+
+/* Mark every attempted node that did not succeed, and every action of a
+** fired trigger that never started. Returns how many. */
 static size_t select_failed(const tarn_flow_run_info *r, const flow_graph *g, bool *sel)
 {
     size_t n = 0;
@@ -109,7 +133,7 @@ static size_t select_failed(const tarn_flow_run_info *r, const flow_graph *g, bo
         if (p && p->attempted && (!p->state || strcmp(p->state, "SUCCEEDED") != 0))
             n += sel[i] = true;
     }
-    return n;
+    return n + select_unstarted(r, g, sel);
 }
 
 /* roots: selected nodes not downstream of another selected node. */

@@ -696,6 +696,34 @@ static void test_resume_interrupted(void **state)
     tarn_flow_run_info_free(&r2);
 }
 
+/* tarn killed after trigger after-a fired and B started, before C's start
+** was recorded: C counts as interrupted too, so resume runs B, C and D. */
+static void test_resume_unrecorded_action(void **state)
+{
+    fixture *fx = *state;
+    add_diamond(fx, "AND");
+    tarn_flow_run_info r1 = run_wf(fx, "wf", TARN_OK);
+    char *q = sqlite3_mprintf(
+        "UPDATE workflow_runs SET status = 'RUNNING', completed_on = NULL, pid = %d WHERE id = "
+        "%Q; UPDATE workflow_run_nodes SET state = 'RUNNING', completed_on = NULL WHERE run_id "
+        "= %Q AND node_name = 'B'; UPDATE workflow_run_nodes SET state = NULL, attempted = 0, "
+        "started_on = NULL, completed_on = NULL, action_run_id = NULL WHERE run_id = %Q AND "
+        "node_name IN ('C', 'D', 'after-bc')", (int)dead_pid(), r1.id, r1.id, r1.id);
+    sql(fx, q);
+    sqlite3_free(q);
+    fx->f.nstarted = 0;
+    tarn_error err = {0};
+    tarn_flow_run_info r2 = resume(fx, r1.id, NULL, 0, TARN_OK, &err);
+    assert_int_equal(fx->f.nstarted, 3);
+    assert_int_equal(count_started(&fx->f, "A"), 0);
+    assert_int_equal(count_started(&fx->f, "C"), 1);
+    assert_int_equal(started_index(&fx->f, "D"), 2);
+    assert_string_equal(r2.status, "COMPLETED");
+    assert_int_equal(r2.stats.succeeded, 4);
+    tarn_flow_run_info_free(&r1);
+    tarn_flow_run_info_free(&r2);
+}
+
 static void test_resume_live_refused(void **state)
 {
     fixture *fx = *state;
@@ -944,6 +972,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_snapshot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_failed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_interrupted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resume_unrecorded_action, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_live_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_named, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_not_attempted_refused, setup, teardown),
