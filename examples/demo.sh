@@ -78,13 +78,13 @@ for t in raw_who_covid silver_who_covid gold_who_covid; do
 done
 step "Partitions of gold (the first 8 of them)" catalog partitions etl_poc.gold_who_covid \
     >"$tmp/partitions" && head -n 9 "$tmp/partitions"
-step "A few rows of gold" query --database etl_poc --format table \
+step "A few rows of gold" query --database etl_poc --workgroup etl-poc-workgroup --format table \
     "SELECT country, date_reported, new_cases, cumulative_cases FROM gold_who_covid WHERE country = 'France' ORDER BY date_reported DESC LIMIT 5"
-step "Query: the ten countries with the most cases" query --database etl_poc --format table \
+step "Query: the ten countries with the most cases" query --database etl_poc --workgroup etl-poc-workgroup --format table \
     "SELECT country, max(cumulative_cases) AS cases, max(cumulative_deaths) AS deaths FROM gold_who_covid GROUP BY country ORDER BY cases DESC LIMIT 10"
-step "Query: cases per WHO region and year" query --database etl_poc --format table \
+step "Query: cases per WHO region and year" query --database etl_poc --workgroup etl-poc-workgroup --format table \
     "SELECT who_region, year(date_reported) AS year, sum(new_cases) AS cases FROM gold_who_covid GROUP BY 1, 2 ORDER BY 1, 2 LIMIT 12"
-step "Query: one country, one week, read from its partition alone" query --database etl_poc --format table \
+step "Query: one country, one week, read from its partition alone" query --database etl_poc --workgroup etl-poc-workgroup --format table \
     "SELECT date_reported, new_cases, new_deaths FROM gold_who_covid WHERE country = 'Japan' AND date_reported BETWEEN DATE '2021-01-01' AND DATE '2021-01-07' ORDER BY 1"
 
 echo
