@@ -58,6 +58,32 @@ int tarn_cli_fail(const tarn_error *err);
 ** TARN_EXIT_USAGE. */
 int tarn_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* ---- option tables (cli_options.c) ------------------------------------
+** A noun whose verbs take `--name VALUE`, `--name=VALUE` and `--flag`
+** options lists them in one table; verbs is a bit set of the verbs each
+** applies to (bit v for verb v). */
+typedef struct tarn_cli_option {
+    const char *name;  /* without "--" */
+    const char *arg;   /* what the value is ("FILE"), NULL for a flag */
+    int id;            /* the noun's own option number */
+    unsigned verbs;
+    const char *help;
+} tarn_cli_option;
+
+/* Match the word "--name[=value]" at argv[*i] against opts[0..n) for the
+** verb whose bit is verb_bit; cmd names the command in messages ("stack
+** deploy"). On success *opt is the option, *value its value (NULL for a
+** flag) and *i has moved past a value given as the next word. Otherwise
+** prints the usage error (unknown option, one that does not apply, a
+** missing or unwanted value) and returns TARN_EXIT_USAGE. */
+int tarn_cli_option_match(const tarn_cli_option *opts, size_t n, unsigned verb_bit,
+                          const char *cmd, int argc, char **argv, int *i,
+                          const tarn_cli_option **opt, const char **value);
+/* Print "  --name ARG   help" for each option of verb_bit, the left column
+** width wide. */
+void tarn_cli_options_help(FILE *f, const tarn_cli_option *opts, size_t n, unsigned verb_bit,
+                           int width);
+
 /* Write s as a JSON string literal (quotes and escapes) to f. */
 void tarn_cli_json_string(FILE *f, const char *s);
 

@@ -41,13 +41,7 @@ static const struct stack_verb {
 
 enum opt_id { O_TEMPLATE, O_PARAMETERS, O_PARAMETER, O_DRYRUN, O_FORCE, O_JSON, O_HELP };
 
-static const struct stack_option {
-    const char *name;
-    const char *arg;
-    int id;
-    unsigned verbs;
-    const char *help;
-} options[] = {
+static const tarn_cli_option options[] = {
     {"template", "FILE", O_TEMPLATE, VB(V_DEPLOY), "the CloudFormation template (YAML or JSON)"},
     {"parameters", "FILE", O_PARAMETERS, VB(V_DEPLOY),
      "parameter file: [{\"ParameterKey\": K, \"ParameterValue\": V}, ...]"},
@@ -81,13 +75,7 @@ static void print_help(FILE *f, int v)
     }
     fprintf(f, "usage: tarn stack %s %s [OPTIONS]\n\n%s.\n\nOptions:\n", verbs[v].name,
             verbs[v].args, verbs[v].summary);
-    for (size_t i = 0; i < NOPTIONS; i++)
-        if (options[i].verbs & VB(v)) {
-            char left[40];
-            snprintf(left, sizeof left, "--%s%s%s", options[i].name, options[i].arg ? " " : "",
-                     options[i].arg ? options[i].arg : "");
-            fprintf(f, "  %-26s %s\n", left, options[i].help);
-        }
+    tarn_cli_options_help(f, options, NOPTIONS, VB(v), 26);
 }
 
 /* ---- parsing ---- */
@@ -103,7 +91,7 @@ static int set_parameter(stack_args *a, const char *kv)
     return TARN_EXIT_OK;
 }
 
-static int apply_option(stack_args *a, const struct stack_option *o, const char *value)
+static int apply_option(stack_args *a, const tarn_cli_option *o, const char *value)
 {
     switch (o->id) {
     case O_TEMPLATE: a->template_path = value; break;
@@ -120,23 +108,12 @@ static int apply_option(stack_args *a, const struct stack_option *o, const char 
 /* Parse "--name[=value]" at argv[*i]. */
 static int parse_option(stack_args *a, int argc, char **argv, int *i)
 {
-    const char *w = argv[*i] + 2, *eq = strchr(w, '=');
-    size_t n = eq ? (size_t)(eq - w) : strlen(w);
-    for (size_t k = 0; k < NOPTIONS; k++) {
-        const struct stack_option *o = &options[k];
-        if (strlen(o->name) != n || memcmp(o->name, w, n) != 0)
-            continue;
-        if (!(o->verbs & VB(a->verb)))
-            return tarn_cli_usage_error("option '--%s' does not apply to 'stack %s'", o->name,
-                                        verbs[a->verb].name);
-        if (!o->arg && eq)
-            return tarn_cli_usage_error("option '--%s' takes no value", o->name);
-        if (o->arg && !eq && *i + 1 >= argc)
-            return tarn_cli_usage_error("option '--%s' needs a %s", o->name, o->arg);
-        return apply_option(a, o, !o->arg ? NULL : eq ? eq + 1 : argv[++*i]);
-    }
-    return tarn_cli_usage_error("unknown option '%s' for 'stack %s'", argv[*i],
-                                verbs[a->verb].name);
+    char cmd[32];
+    snprintf(cmd, sizeof cmd, "stack %s", verbs[a->verb].name);
+    const tarn_cli_option *o;
+    const char *value;
+    int rc = tarn_cli_option_match(options, NOPTIONS, VB(a->verb), cmd, argc, argv, i, &o, &value);
+    return rc ? rc : apply_option(a, o, value);
 }
 
 static int parse_words(stack_args *a, int argc, char **argv)

@@ -46,13 +46,7 @@ static const struct wf_verb {
 
 enum opt_id { O_PROPERTY, O_NODE, O_DOT, O_ONCE_AT, O_JSON, O_HELP };
 
-static const struct wf_option {
-    const char *name;
-    const char *arg;
-    int id;
-    unsigned verbs;
-    const char *help;
-} options[] = {
+static const tarn_cli_option options[] = {
     {"property", "KEY=VALUE", O_PROPERTY, VB(V_RUN), "a run property over the workflow's "
                                                      "DefaultRunProperties (repeatable)"},
     {"node", "NAME", O_NODE, VB(V_RESUME), "rerun this job or crawler node (repeatable; "
@@ -85,13 +79,7 @@ static void print_help(FILE *f, int v)
     else
         fprintf(f, "usage: tarn workflow %s %s [OPTIONS]\n\n%s.\n\nOptions:\n", verbs[v].name,
                 verbs[v].args, verbs[v].summary);
-    for (size_t i = 0; i < NOPTIONS; i++)
-        if (options[i].verbs & VB(v)) {
-            char left[40];
-            snprintf(left, sizeof left, "--%s%s%s", options[i].name, options[i].arg ? " " : "",
-                     options[i].arg ? options[i].arg : "");
-            fprintf(f, "  %-22s %s\n", left, options[i].help);
-        }
+    tarn_cli_options_help(f, options, NOPTIONS, VB(v), 22);
 }
 
 static void print_noun_help(FILE *f)
@@ -127,7 +115,7 @@ static int parse_time(const char *s, int64_t *out)
     return 0;
 }
 
-static int apply_option(wf_args *a, const struct wf_option *o, const char *val)
+static int apply_option(wf_args *a, const tarn_cli_option *o, const char *val)
 {
     const char *eq;
     switch (o->id) {
@@ -154,25 +142,11 @@ static int apply_option(wf_args *a, const struct wf_option *o, const char *val)
 /* One "--name[=value]" word at argv[*i]. */
 static int parse_option(wf_args *a, int argc, char **argv, int *i)
 {
-    const char *w = argv[*i] + 2, *eq = strchr(w, '=');
-    size_t n = eq ? (size_t)(eq - w) : strlen(w);
-    for (size_t k = 0; k < NOPTIONS; k++) {
-        const struct wf_option *o = &options[k];
-        if (strlen(o->name) != n || strncmp(o->name, w, n) != 0)
-            continue;
-        if (!(o->verbs & VB(a->verb)))
-            return tarn_cli_usage_error("option '--%s' does not apply to '%s'", o->name,
-                                        verbs[a->verb].name);
-        const char *val = eq ? eq + 1 : NULL;
-        if (o->arg && !val && *i + 1 < argc)
-            val = argv[++*i];
-        if (o->arg && !val)
-            return tarn_cli_usage_error("option '--%s' needs %s", o->name, o->arg);
-        if (!o->arg && val)
-            return tarn_cli_usage_error("option '--%s' takes no value", o->name);
-        return apply_option(a, o, val);
-    }
-    return tarn_cli_usage_error("unknown option '%s' for '%s'", argv[*i], verbs[a->verb].name);
+    const tarn_cli_option *o;
+    const char *val;
+    int rc = tarn_cli_option_match(options, NOPTIONS, VB(a->verb), verbs[a->verb].name, argc,
+                                   argv, i, &o, &val);
+    return rc ? rc : apply_option(a, o, val);
 }
 
 /* Parse argv[first..argc) for verb a->verb. */
