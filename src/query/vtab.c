@@ -241,6 +241,22 @@ static int usable_op(const qs_table *q, sqlite3_index_info *info, int i)
     return op;
 }
 
+/* 1 (ascending) or -1 (descending) when the scan can hand rows over in
+** the ORDER BY (or GROUP BY) order by reading the partitions sorted: the
+** terms are the first partition keys in order, one direction, and no join
+** key is looked up (the join index keeps its own order). 0 otherwise. */
+static int key_order(const qs_table *q, sqlite3_index_info *info, bool have_key)
+{
+    int n = info->nOrderBy, distinct = sqlite3_vtab_distinct(info);
+    if (n == 0 || n > q->nkeys || have_key || (distinct != 0 && distinct != 1))
+        return 0;
+    for (int j = 0; j < n; j++)
+        if (info->aOrderBy[j].iColumn != q->ncols + j ||
+            info->aOrderBy[j].desc != info->aOrderBy[0].desc)
+            return 0;
+    return info->aOrderBy[0].desc ? -1 : 1;
+}
+
 /* Rows the table holds, as the catalog estimates them. */
 static double table_rows(const qs_table *q)
 {
@@ -279,8 +295,13 @@ static int vt_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
         double per = 1 + rows * rows / 1e7;
         cost = per < cost / 2 ? per : cost / 2;
     }
+    int order = key_order(q, info, have_key);
+    info->orderByConsumed = order != 0;
     info->idxNum = argv;
-    info->idxStr = sqlite3_mprintf("%s", s.data ? s.data : "");
+    /* The order travels as "o<keys><+|->|" before the terms. */
+    info->idxStr = order ? sqlite3_mprintf("o%d%c|%s", info->nOrderBy, order > 0 ? '+' : '-',
+                                           s.data ? s.data : "")
+                         : sqlite3_mprintf("%s", s.data ? s.data : "");
     info->needToFreeIdxStr = 1;
     info->estimatedCost = cost;
     info->estimatedRows = (sqlite3_int64)(have_key ? 10 : rows * sel + 1);
@@ -576,10 +597,18 @@ static int vt_filter_used(sqlite3_vtab_cursor *vc, int idx_num, const char *idx_
     const char *rest = idx_str ? strchr(idx_str, '|') : NULL;
     if (idx_str && idx_str[0] == 'u' && rest)
         used = strtoull(idx_str + 1, NULL, 16);
-    int rc;
+    const char *terms = rest ? rest + 1 : idx_str;
+    int keys = 0, used_chars = 0;
+    char dir = 0;
+    c->order = c->order_keys = 0;
+    if (terms && terms[0] == 'o' && sscanf(terms, "o%d%c|%n", &keys, &dir, &used_chars) == 2 &&
+        used_chars > 0) {
+        c->order = dir == '-' ? -1 : 1;
+        c->order_keys = keys;
+        terms += used_chars;
+    }
     c->used = used;
-    rc = vt_filter(vc, idx_num, rest ? rest + 1 : idx_str, argc, argv);
-    return rc;
+    return vt_filter(vc, idx_num, terms, argc, argv);
 }
 
 static const sqlite3_module qs_module = {

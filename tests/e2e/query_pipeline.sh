@@ -99,7 +99,42 @@ print(json.dumps({
     "max_date": max(x[0] for x in rows),
     "civ2": civ[:2],
 }))
+# Per country: rows, summed new cases, region (for the GROUP BY checks).
+per = {}
+for x in rows:
+    n, c, _ = per.get(x[2], (0, 0, x[3]))
+    per[x[2]] = (n + 1, c + (int(x[4]) if x[4] else 0), x[3])
+with open("per_country.json", "w") as f:
+    json.dump(per, f)
 PY
+# expected MODE: Python's answer for a GROUP BY country query, as Athena's
+# CSV; MODE is "set" (rows sorted, header kept first), or "desc3" (the
+# three last countries, descending), or "region_desc4" (who_region,
+# country descending, first four, only countries before 'C').
+expected() {
+    python3 - "$1" <<'PY'
+import json, sys
+per = json.load(open("per_country.json"))
+mode = sys.argv[1]
+if mode == "set":
+    print('"country","n"')
+    for line in sorted(f'"{k}","{v[0]}"' for k, v in per.items()):
+        print(line)
+elif mode == "desc3":
+    print('"country","c"')
+    for k in sorted(per, reverse=True)[:3]:
+        print(f'"{k}","{per[k][1]}"')
+elif mode == "region_desc4":
+    print('"who_region","country","n"')
+    keys = sorted(((v[2], k) for k, v in per.items() if k < "C"), reverse=True)[:4]
+    for r, k in keys:
+        print(f'"{r}","{k}","{per[k][0]}"')
+elif mode == "by_country_c":
+    print('"country","n"')
+    for k in sorted(k for k in per if k < "C"):
+        print(f'"{k}","{per[k][0]}"')
+PY
+}
 fact() { python3 -c "import json; print(json.load(open('facts.json'))['$1'])"; }
 
 # ---- partition pruning: one country reads only its partition ----
@@ -176,6 +211,23 @@ t "SHOW TABLES writes <id>.txt, tab-separated without header" eval \
      [[ -s '$RESULTS/$SID.txt.metadata' && ! -e '$RESULTS/$SID.csv' ]]"
 t "get says UTILITY or DDL and the .txt location" eval \
     "[[ \$(field $SID StatementType) =~ ^(UTILITY|DDL)$ ]] && expect $SID OutputLocation s3://etl-poc-athena-queries/results/$SID.txt"
+
+# ---- GROUP BY / ORDER BY on partition keys: read in key order, no sort ----
+t "GROUP BY country gives each country once" eval \
+    "q 0 'SELECT country, count(*) AS n FROM gold_who_covid GROUP BY country' &&
+     { head -n 1 out; tail -n +2 out | LC_ALL=C sort; } >got && expected set >want && cmp got want"
+ORD="SELECT country, sum(new_cases) AS c FROM gold_who_covid GROUP BY country ORDER BY country DESC LIMIT 3"
+t "GROUP BY country ORDER BY country DESC LIMIT 3" eval "q 0 '$ORD' && expected desc3 >want && cmp out want"
+t "  is read in partition order, without a sort" eval \
+    "q 0 'EXPLAIN $ORD' && has 'VIRTUAL TABLE' && ! grep -q 'TEMP B-TREE' out"
+t "CTAS partitioned by region and country" \
+    q 0 "CREATE TABLE by_region WITH (format = 'PARQUET', external_location = 's3://etl-poc-data-gold/by_region/', partitioned_by = ARRAY['who_region', 'country']) AS SELECT date_reported, new_cases, who_region, country FROM gold_who_covid WHERE country < 'C'"
+t "ORDER BY both keys descending over two-key partitions" eval \
+    "q 0 'SELECT who_region, country, count(*) AS n FROM by_region GROUP BY who_region, country ORDER BY who_region DESC, country DESC LIMIT 4' &&
+     expected region_desc4 >want && cmp out want"
+t "GROUP BY the second key alone is still grouped" eval \
+    "q 0 'SELECT country, count(*) AS n FROM by_region GROUP BY country ORDER BY country' &&
+     expected by_country_c >want && cmp out want"
 
 # ---- failures, each an execution FAILED with its reason ----
 t "a missing table fails with TABLE_NOT_FOUND" eval \
