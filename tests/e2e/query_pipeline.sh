@@ -109,8 +109,9 @@ with open("per_country.json", "w") as f:
 PY
 # expected MODE: Python's answer for a GROUP BY country query, as Athena's
 # CSV; MODE is "set" (rows sorted, header kept first), or "desc3" (the
-# three last countries, descending), or "region_desc4" (who_region,
-# country descending, first four, only countries before 'C').
+# three last countries, descending), "region_desc4" (who_region, country
+# descending, first four, only countries before 'C'), "nullk_desc" or
+# "by_country_c" (see below).
 expected() {
     python3 - "$1" <<'PY'
 import json, sys
@@ -129,6 +130,16 @@ elif mode == "region_desc4":
     keys = sorted(((v[2], k) for k, v in per.items() if k < "C"), reverse=True)[:4]
     for r, k in keys:
         print(f'"{r}","{k}","{per[k][0]}"')
+elif mode == "nullk_desc":
+    # k: NULL before 'B', else the region; countries before 'D'.
+    agg = {}
+    for k, v in per.items():
+        if k < "D":
+            key = None if k < "B" else v[2]
+            agg[key] = agg.get(key, 0) + v[0]
+    print('"k","n"')
+    for key in sorted((x for x in agg if x is not None), reverse=True) + [None]:
+        print(f'"{key}","{agg[key]}"' if key is not None else f',"{agg[key]}"')
 elif mode == "by_country_c":
     print('"country","n"')
     for k in sorted(k for k in per if k < "C"):
@@ -228,6 +239,11 @@ t "ORDER BY both keys descending over two-key partitions" eval \
 t "GROUP BY the second key alone is still grouped" eval \
     "q 0 'SELECT country, count(*) AS n FROM by_region GROUP BY country ORDER BY country' &&
      expected by_country_c >want && cmp out want"
+
+t "CTAS partitioned by a key with NULLs (__HIVE_DEFAULT_PARTITION__)" \
+    q 0 "CREATE TABLE nullk WITH (format = 'PARQUET', external_location = 's3://etl-poc-data-gold/nullk/', partitioned_by = ARRAY['k']) AS SELECT new_cases, CASE WHEN country < 'B' THEN NULL ELSE who_region END AS k FROM gold_who_covid WHERE country < 'D'"
+t "ORDER BY a key DESC puts the NULL partition last" eval \
+    "q 0 'SELECT k, count(*) AS n FROM nullk GROUP BY k ORDER BY k DESC' && expected nullk_desc >want && cmp out want"
 
 # ---- failures, each an execution FAILED with its reason ----
 t "a missing table fails with TABLE_NOT_FOUND" eval \
