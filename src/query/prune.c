@@ -2,8 +2,9 @@
 ** prune.c: which objects a scan reads. For a partitioned table: the
 ** catalog's partitions, each kept or skipped by the constraints on the
 ** partition keys (before any object is opened), then the objects under
-** each kept partition's location; otherwise every object under the table
-** location. Names (files or folders) starting with '_' or '.', empty
+** each kept partition's location (kept partitions sorted by their keys
+** when the plan consumed an order); otherwise every object under the
+** table location. Names (files or folders) starting with '_' or '.', empty
 ** objects and "..._$folder$" markers are not data, as Hive and Athena
 ** treat them.
 */

@@ -6,8 +6,11 @@
 ** Planning (xBestIndex) hands the scan every comparison with a constant
 ** (=, <>, <, <=, >, >=, IS [NOT] NULL; IN on partition keys, all values at
 ** once) and omits it from SQLite's checks, plus at most one equality with
-** another table's column (a join key, re-checked by SQLite). The plan
-** travels in idxStr as "u<colUsed in hex>|" then "col,op;" per argument.
+** another table's column (a join key, re-checked by SQLite). An ORDER BY
+** or GROUP BY on the leading partition keys is consumed: the partitions
+** are then read in key order, so SQLite needs no sort. The plan travels in
+** idxStr as "u<colUsed in hex>|", then "o<keys><+|->|" for a consumed
+** order, then "col,op;" per argument.
 ** xFilter prunes partitions with the key constraints (prune.c), hands the
 ** others to the batch filters (filter.c) and reads (scan.c); a join key is
 ** answered by a filtered scan the first time and by the join index
