@@ -25,7 +25,7 @@ gen=$build/gen_who
 runs=${BENCH_RUNS:-5}
 data=bench/data
 export DUCKDB_THREADS=${DUCKDB_THREADS:-2}
-FIGURES=(stats_1m stats_10m cat_1m cat_10m convert_1m convert_10m cat_parquet_10m pipeline_1m pipeline_10m)
+FIGURES=(stats_1m stats_10m cat_1m cat_10m convert_1m convert_10m cat_parquet_10m pipeline_1m pipeline_10m query_10m)
 SUMMARY=()
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tarn-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -171,20 +171,28 @@ cat_parquet_figure() {
 # snake_case names, SELECT DISTINCT, COPY to Parquet, COPY ... PARTITION_BY
 # (country)). Peak RSS counts the job processes too (GNU time reports the
 # largest of the process and its children).
-pipeline_figure() {
-    local zip=$data/$1 home=$tmp/pipeline-home cfn=examples/etl-poc/cloudformation s
-    local tm=- tr=- dm=- dr=- ratio=-
-    ensure_data "$1" "$2" || { echo "  cannot generate $zip"; return 1; }
-    printf '\n== workflow run etl-workflow: %s (%s) ==\n' "$zip" "$(du -h "$zip" | cut -f1)"
-    rm -rf "$home"
+# deploy_pipeline HOME ZIP: a fresh HOME with the four example stacks
+# deployed, the source being ZIP (a file:// URL). Returns 1, after saying
+# which stack failed, if one cannot be deployed.
+deploy_pipeline() {
+    local home=$1 zip=$2 cfn=examples/etl-poc/cloudformation s
     local -a extra
+    rm -rf "$home"
     for s in basic-infra glue-jobs glue-catalog glue-workflow; do
         extra=()
         [[ $s == glue-jobs ]] && extra=(--parameter "SourceUrl=file://$(realpath "$zip")")
         "$tarn" --home "$home" stack deploy $s --template $cfn/$s.yml --parameters $cfn/$s.json \
             "${extra[@]}" >/dev/null 2>"$tmp/deploy.err" ||
-            { echo "  tarn: cannot deploy $s: $(head -n 3 "$tmp/deploy.err")"; break; }
+            { echo "  tarn: cannot deploy $s: $(head -n 3 "$tmp/deploy.err")"; return 1; }
     done
+}
+
+pipeline_figure() {
+    local zip=$data/$1 home=$tmp/pipeline-home
+    local tm=- tr=- dm=- dr=- ratio=-
+    ensure_data "$1" "$2" || { echo "  cannot generate $zip"; return 1; }
+    printf '\n== workflow run etl-workflow: %s (%s) ==\n' "$zip" "$(du -h "$zip" | cut -f1)"
+    deploy_pipeline "$home" "$zip"
     cat "$zip" >/dev/null
     if measure tarn /dev/null "$tarn" --home "$home" workflow run etl-workflow; then
         tm=$M_MEDIAN tr=$M_RSS
@@ -202,6 +210,72 @@ pipeline_figure() {
     SUMMARY+=("$(printf '%-38s %9s %9s %8s %9s %9s' "workflow run ($1)" "$tm" "$dm" "$ratio" "$tr" "$dr")")
 }
 
+# The query_10m suite: NAME|SQL, each run by tarn over the catalog table
+# etl_poc.gold_who_covid and by DuckDB over the same files.
+QUERY_SUITE=(
+    "full count|SELECT count(*) FROM gold_who_covid"
+    "group by region|SELECT who_region, count(*) AS n, sum(new_cases) AS cases, avg(new_deaths) AS avg_deaths FROM gold_who_covid GROUP BY who_region ORDER BY who_region"
+    "one partition, dates|SELECT date_reported, new_cases, new_deaths FROM gold_who_covid WHERE country = 'France' AND date_reported BETWEEN DATE '2021-01-01' AND DATE '2021-03-31' ORDER BY date_reported"
+    "top-N|SELECT country, date_reported, new_cases FROM gold_who_covid ORDER BY new_cases DESC, country, date_reported LIMIT 10"
+    "window rank|SELECT country, date_reported, new_cases FROM (SELECT country, date_reported, new_cases, rank() OVER (PARTITION BY who_region ORDER BY new_cases DESC) AS r FROM gold_who_covid) WHERE r <= 3 ORDER BY country, date_reported"
+    "join with aggregate|SELECT g.who_region, count(*) AS days_above FROM gold_who_covid g JOIN (SELECT country, avg(new_cases) AS a FROM gold_who_covid GROUP BY country) c ON g.country = c.country WHERE g.new_cases > c.a GROUP BY g.who_region ORDER BY g.who_region"
+    "count distinct|SELECT count(DISTINCT country_code) AS codes, count(DISTINCT date_reported) AS days FROM gold_who_covid"
+    "non-partition filter|SELECT country, sum(new_deaths) AS deaths FROM gold_who_covid WHERE new_cases > 1000 GROUP BY country ORDER BY deaths DESC LIMIT 5"
+)
+
+# median FILE: the median of the numbers in FILE, one a line.
+median() {
+    sort -n "$1" | awk '{ v[NR] = $1 } END { if (NR == 0) print "-";
+        else printf "%.1f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# query_figure ZIP ROWS: the gold table built once from ZIP (the four
+# stacks deployed and the workflow run, not timed), then each query of
+# QUERY_SUITE by `tarn query` (the whole process) and by DuckDB
+# (bench/query_duckdb.mjs over the gold files with hive_partitioning; the
+# whole node process, its query time alone beside). Also shows tarn's
+# engine time (the execution's EngineExecutionTimeInMillis, last run) and
+# warns when the two answer with different row counts.
+query_figure() {
+    local zip=$data/$1 home=$tmp/query-home entry name sql tm tr dm dr ratio dq te
+    ensure_data "$1" "$2" || { echo "  cannot generate $zip"; return 1; }
+    local gold=$home/buckets/etl-poc-data-gold/who_covid
+    printf '\n== tarn query over gold of %s (%s), built once (untimed) ==\n' "$zip" "$(du -h "$zip" | cut -f1)"
+    deploy_pipeline "$home" "$zip" &&
+        "$tarn" --home "$home" workflow run etl-workflow >/dev/null 2>"$tmp/wf.err" ||
+        { echo "  tarn: cannot build gold: $(tail -n 3 "$tmp/wf.err")"; return 1; }
+    printf '  gold: %s in %d partitions\n' "$(du -sh "$gold" | cut -f1)" "$(ls "$gold" | wc -l)"
+    cat "$gold"/*/* >/dev/null
+    for entry in "${QUERY_SUITE[@]}"; do
+        name=${entry%%|*} sql=${entry#*|} tm=- tr=- dm=- dr=- ratio=- te=-
+        printf '\n  -- %s: %s\n' "$name" "$sql"
+        if measure tarn "$tmp/tarn.out" "$tarn" --home "$home" query --database etl_poc "$sql"; then
+            tm=$M_MEDIAN tr=$M_RSS
+            te=$("$tarn" --home "$home" --json query history --limit 1 |
+                grep -o '"EngineExecutionTimeInMillis":[0-9]*' | cut -d: -f2)
+            printf '  tarn    median %7.3f s   peak RSS %6d MB   runs: %s   (engine %s ms)\n' \
+                "$tm" "$tr" "$M_ALL" "$te"
+        fi
+        : >"$tmp/qms"
+        if QUERY_MS_LOG=$tmp/qms measure duckdb "$tmp/out" node bench/query_duckdb.mjs "$gold" "$sql"; then
+            dm=$M_MEDIAN dr=$M_RSS dq=$(median "$tmp/qms")
+            printf '  duckdb  median %7.3f s   peak RSS %6d MB   runs: %s   (query alone %s ms)\n' \
+                "$dm" "$dr" "$M_ALL" "$dq"
+        fi
+        if [[ $tm != - && $dm != - ]]; then
+            ratio=$(awk -v a="$tm" -v b="$dm" 'BEGIN { printf "%.2f", a / b }')
+            printf '  tarn/duckdb time %s (process); engine %s ms against query alone %s ms\n' \
+                "$ratio" "$te" "$dq"
+            local trows drows
+            trows=$(($(wc -l <"$tmp/tarn.out") - 1))
+            drows=$(grep -o 'rows=[0-9]*' "$tmp/out" | cut -d= -f2)
+            [[ $trows == "$drows" ]] || echo "  WARNING: tarn returned $trows rows, DuckDB $drows"
+        fi
+        SUMMARY+=("$(printf '%-38s %9s %9s %8s %9s %9s' "query: $name" "$tm" "$dm" "$ratio" "$tr" "$dr")")
+    done
+    rm -rf "$home"
+}
+
 figure_stats_1m() { stats_figure who_1m.csv 1000000; }
 figure_pipeline_1m() { pipeline_figure who_1m.zip 1000000; }
 figure_pipeline_10m() { pipeline_figure who_10m.zip 10000000; }
@@ -211,6 +285,7 @@ figure_cat_parquet_10m() { cat_parquet_figure who_10m.csv 10000000; }
 figure_stats_10m() { stats_figure who_10m.csv 10000000; }
 figure_cat_1m() { cat_figure who_1m.csv 1000000; }
 figure_cat_10m() { cat_figure who_10m.csv 10000000; }
+figure_query_10m() { query_figure who_10m.zip 10000000; }
 
 if [[ ! -x $gen ]]; then
     echo "bench: $gen not built (run 'make build')" >&2

@@ -2,8 +2,9 @@
 ** prune.c: which objects a scan reads. For a partitioned table: the
 ** catalog's partitions, each kept or skipped by the constraints on the
 ** partition keys (before any object is opened), then the objects under
-** each kept partition's location; otherwise every object under the table
-** location. Names (files or folders) starting with '_' or '.', empty
+** each kept partition's location (kept partitions sorted by their keys
+** when the plan consumed an order); otherwise every object under the
+** table location. Names (files or folders) starting with '_' or '.', empty
 ** objects and "..._$folder$" markers are not data, as Hive and Athena
 ** treat them.
 */
@@ -258,17 +259,57 @@ static int rejecting_term(const qs_table *q, const qs_term *kt, int n, const qs_
     return -1;
 }
 
+/* A kept partition, for sorting by its key values. */
+typedef struct kept_part {
+    size_t i;                   /* index in the catalog's list */
+    const qs_val *vals;         /* its key values */
+    int nkeys, dir;             /* keys compared, 1 ascending / -1 descending */
+} kept_part;
+
+/* SQLite's order of two partitions' first nkeys values (NULL first). */
+static int kept_cmp(const void *pa, const void *pb)
+{
+    const kept_part *a = pa, *b = pb;
+    for (int k = 0; k < a->nkeys; k++) {
+        const qs_val *x = &a->vals[k], *y = &b->vals[k];
+        bool xn = x->type == SQLITE_NULL, yn = y->type == SQLITE_NULL;
+        int r = xn || yn ? (int)yn - (int)xn : qs_val_cmp(x, y);
+        if (r)
+            return r * a->dir;
+    }
+    return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* List the objects of the kept partitions, sorted by their keys when the
+** plan consumed an order (c->order). */
+static int keep_sorted(qs_cursor *c, const tarn_cat_partition *parts, kept_part *kept,
+                       size_t nkept, tarn_error *err)
+{
+    for (size_t j = 0; j < nkept; j++) {
+        kept[j].nkeys = c->order_keys < c->tab->nkeys ? c->order_keys : c->tab->nkeys;
+        kept[j].dir = c->order < 0 ? -1 : 1;
+    }
+    if (c->order && nkept > 1)
+        qsort(kept, nkept, sizeof *kept, kept_cmp);
+    int rc = TARN_OK;
+    for (size_t j = 0; j < nkept && rc == TARN_OK; j++)
+        rc = keep_partition(c, &parts[kept[j].i], kept[j].vals, err);
+    return rc;
+}
+
 static int prune_partitions(qs_cursor *c, const qs_term *kt, int nkt, tarn_error *err)
 {
     qs_table *q = c->tab;
     tarn_qscan_ctx *ctx = q->ctx;
     tarn_cat_partition *parts;
-    size_t n;
+    size_t n, nkept = 0, nk = (size_t)q->nkeys;
     int rc = tarn_catalog_partition_list(ctx->cat, q->t.database, q->t.name, &parts, &n, err);
     if (rc)
         return rc;
-    qs_val *vals = tarn_xcalloc((size_t)q->nkeys + 1, sizeof *vals);
-    for (size_t i = 0; i < n && rc == TARN_OK; i++) {
+    qs_val *all = tarn_xcalloc(n * nk + 1, sizeof *all);
+    kept_part *kept = tarn_xcalloc(n + 1, sizeof *kept);
+    for (size_t i = 0; i < n; i++) {
+        qs_val *vals = &all[i * nk];
         for (int k = 0; k < q->nkeys; k++)
             key_value(k < (int)parts[i].nvalues ? parts[i].values[k] : NULL,
                       q->types[q->ncols + k], &vals[k]);
@@ -287,9 +328,11 @@ static int prune_partitions(qs_cursor *c, const qs_term *kt, int nkt, tarn_error
         ctx->partitions_read++;
         if (ctx->explain)
             qs_explain(ctx, "scan %s: partition %s read", q->qname, name);
-        rc = keep_partition(c, &parts[i], vals, err);
+        kept[nkept++] = (kept_part){.i = i, .vals = vals};
     }
-    free(vals);
+    rc = keep_sorted(c, parts, kept, nkept, err);
+    free(kept);
+    free(all);
     tarn_cat_partition_list_free(parts, n);
     return rc;
 }

@@ -73,7 +73,8 @@ typedef struct tarn_qscan_ctx {
 } tarn_qscan_ctx;
 
 /* Register the virtual table module "tarn" on db; ctx is its client data
-** and must outlive every virtual table of db. */
+** and must outlive every virtual table of db. Also lets db's sorter use
+** worker threads (scans feed GROUP BY, ORDER BY and windows every row). */
 int tarn_qscan_register(sqlite3 *db, tarn_qscan_ctx *ctx, tarn_error *err);
 
 /* Make the catalog table database.table queryable as database.table (the

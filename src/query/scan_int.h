@@ -119,6 +119,10 @@ typedef struct qs_cursor {
     qs_table *tab;
     uint64_t used;              /* colUsed */
     bool need_data;             /* some data column is used */
+    /* The plan consumed an ORDER BY / GROUP BY on the first order_keys
+    ** partition keys: partitions are read sorted by them, ascending
+    ** (order 1) or descending (-1); 0: in catalog order. */
+    int order, order_keys;
     qs_term *terms;             /* on data columns */
     int nterms;
     /* Partitions kept (values as SQLite sees them, nkeys per partition). */

@@ -6,8 +6,11 @@
 ** Planning (xBestIndex) hands the scan every comparison with a constant
 ** (=, <>, <, <=, >, >=, IS [NOT] NULL; IN on partition keys, all values at
 ** once) and omits it from SQLite's checks, plus at most one equality with
-** another table's column (a join key, re-checked by SQLite). The plan
-** travels in idxStr as "u<colUsed in hex>|" then "col,op;" per argument.
+** another table's column (a join key, re-checked by SQLite). An ORDER BY
+** or GROUP BY on the leading partition keys is consumed: the partitions
+** are then read in key order, so SQLite needs no sort. The plan travels in
+** idxStr as "u<colUsed in hex>|", then "o<keys><+|->|" for a consumed
+** order, then "col,op;" per argument.
 ** xFilter prunes partitions with the key constraints (prune.c), hands the
 ** others to the batch filters (filter.c) and reads (scan.c); a join key is
 ** answered by a filtered scan the first time and by the join index
@@ -241,6 +244,22 @@ static int usable_op(const qs_table *q, sqlite3_index_info *info, int i)
     return op;
 }
 
+/* 1 (ascending) or -1 (descending) when the scan can hand rows over in
+** the ORDER BY (or GROUP BY) order by reading the partitions sorted: the
+** terms are the first partition keys in order, one direction, and no join
+** key is looked up (the join index keeps its own order). 0 otherwise. */
+static int key_order(const qs_table *q, sqlite3_index_info *info, bool have_key)
+{
+    int n = info->nOrderBy, distinct = sqlite3_vtab_distinct(info);
+    if (n == 0 || n > q->nkeys || have_key || (distinct != 0 && distinct != 1))
+        return 0;
+    for (int j = 0; j < n; j++)
+        if (info->aOrderBy[j].iColumn != q->ncols + j ||
+            info->aOrderBy[j].desc != info->aOrderBy[0].desc)
+            return 0;
+    return info->aOrderBy[0].desc ? -1 : 1;
+}
+
 /* Rows the table holds, as the catalog estimates them. */
 static double table_rows(const qs_table *q)
 {
@@ -279,8 +298,13 @@ static int vt_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
         double per = 1 + rows * rows / 1e7;
         cost = per < cost / 2 ? per : cost / 2;
     }
+    int order = key_order(q, info, have_key);
+    info->orderByConsumed = order != 0;
     info->idxNum = argv;
-    info->idxStr = sqlite3_mprintf("%s", s.data ? s.data : "");
+    /* The order travels as "o<keys><+|->|" before the terms. */
+    info->idxStr = order ? sqlite3_mprintf("o%d%c|%s", info->nOrderBy, order > 0 ? '+' : '-',
+                                           s.data ? s.data : "")
+                         : sqlite3_mprintf("%s", s.data ? s.data : "");
     info->needToFreeIdxStr = 1;
     info->estimatedCost = cost;
     info->estimatedRows = (sqlite3_int64)(have_key ? 10 : rows * sel + 1);
@@ -576,10 +600,18 @@ static int vt_filter_used(sqlite3_vtab_cursor *vc, int idx_num, const char *idx_
     const char *rest = idx_str ? strchr(idx_str, '|') : NULL;
     if (idx_str && idx_str[0] == 'u' && rest)
         used = strtoull(idx_str + 1, NULL, 16);
-    int rc;
+    const char *terms = rest ? rest + 1 : idx_str;
+    int keys = 0, used_chars = 0;
+    char dir = 0;
+    c->order = c->order_keys = 0;
+    if (terms && terms[0] == 'o' && sscanf(terms, "o%d%c|%n", &keys, &dir, &used_chars) == 2 &&
+        used_chars > 0) {
+        c->order = dir == '-' ? -1 : 1;
+        c->order_keys = keys;
+        terms += used_chars;
+    }
     c->used = used;
-    rc = vt_filter(vc, idx_num, rest ? rest + 1 : idx_str, argc, argv);
-    return rc;
+    return vt_filter(vc, idx_num, terms, argc, argv);
 }
 
 static const sqlite3_module qs_module = {
@@ -600,6 +632,10 @@ static const sqlite3_module qs_module = {
 
 int tarn_qscan_register(sqlite3 *db, tarn_qscan_ctx *ctx, tarn_error *err)
 {
+    /* A GROUP BY, ORDER BY, DISTINCT or window over a scan feeds every row
+    ** to SQLite's sorter, which is most of such a query's time: let it
+    ** sort with two helper threads (ignored where SQLite has no threads). */
+    sqlite3_limit(db, SQLITE_LIMIT_WORKER_THREADS, 2);
     int rc = sqlite3_create_module_v2(db, "tarn", &qs_module, ctx, NULL);
     if (rc != SQLITE_OK)
         return tarn_error_set(err, TARN_ERR_INTERNAL, "query: cannot register the scan module: %s",
