@@ -18,8 +18,10 @@
 **   timestamp -> TEXT 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC; the fraction
 **             always six digits, so text order is time order)
 ** A virtual table declares each column with its catalog type name
-** ("bigint", "date", "decimal(10,2)", ...) so sqlite3_column_decltype()
-** gives the engine the Athena type for result metadata.
+** ("bigint", "decimal(10,2)", ...; text-valued types with a " text" suffix,
+** "date text", so that SQLite gives them TEXT affinity: decltype.c) and
+** tarn_qdecl_catalog_type() turns sqlite3_column_decltype() back into the
+** catalog type for result metadata.
 */
 #ifndef TARN_QUERY_INT_H
 #define TARN_QUERY_INT_H
@@ -83,6 +85,19 @@ int tarn_qscan_register(sqlite3 *db, tarn_qscan_ctx *ctx, tarn_error *err);
 ** types. TARN_ERR_NOTFOUND if the catalog has no such table. */
 int tarn_qscan_expose(sqlite3 *db, tarn_qscan_ctx *ctx, const char *database,
                       const char *table, bool is_default, tarn_error *err);
+
+/* The type a virtual table declares for a column of catalog type
+** catalog_type (NULL = "string"; caller frees): the type itself, or for
+** text-valued types (string, char, varchar, date, timestamp, array, map,
+** struct) the type with the suffix " text", which gives the column TEXT
+** affinity so that text that looks like a number still compares as text
+** ('007' <> '7'), as in Athena. Nested types naming "int" keep SQLite's
+** INTEGER affinity (SQLite looks for "INT" first). */
+char *tarn_qdecl_from_catalog(const char *catalog_type);
+
+/* The catalog type a declared type stands for: decl without the " text"
+** suffix (copied into buf of n bytes), or decl itself; NULL for NULL. */
+const char *tarn_qdecl_catalog_type(const char *decl, char *buf, size_t n);
 
 /* ---- dialect ----------------------------------------------------------- */
 

@@ -317,10 +317,14 @@ const char *qsql_column_name(sqlite3_stmt *st, int i, const char *sql, char *buf
     return buf;
 }
 
-/* The Athena type of column i: its declared type, else from the value. */
-static const char *column_type(sqlite3_stmt *st, int i, bool have_row)
+/* Room for a catalog type read back from a declared type. */
+#define TYPE_BUF 256
+
+/* The Athena type of column i: its declared type (in buf of n bytes),
+** else from the value. */
+static const char *column_type(sqlite3_stmt *st, int i, bool have_row, char *buf, size_t n)
 {
-    const char *decl = sqlite3_column_decltype(st, i);
+    const char *decl = tarn_qdecl_catalog_type(sqlite3_column_decltype(st, i), buf, n);
     if (decl || !have_row)
         return decl;
     switch (sqlite3_column_type(st, i)) {
@@ -339,14 +343,16 @@ static int declare_columns(qrun *r, sqlite3_stmt *st, const char *sql, bool have
     const char **names = tarn_xcalloc((size_t)n + 1, sizeof *names);
     const char **types = tarn_xcalloc((size_t)n + 1, sizeof *types);
     char *bufs = tarn_xcalloc((size_t)n + 1, 16);
+    char *tbufs = tarn_xcalloc((size_t)n + 1, TYPE_BUF);
     for (int i = 0; i < n; i++) {
         names[i] = qsql_column_name(st, i, sql, bufs + 16 * i, 16);
-        types[i] = column_type(st, i, have_row);
+        types[i] = column_type(st, i, have_row, tbufs + TYPE_BUF * i, TYPE_BUF);
     }
     int rc = qresult_columns(r->res, (size_t)n, names, types, err);
     free(names);
     free(types);
     free(bufs);
+    free(tbufs);
     return rc;
 }
 

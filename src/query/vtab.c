@@ -103,10 +103,13 @@ static char *declare_sql(const qs_table *q)
     for (int i = 0; i < q->ncols + q->nkeys; i++) {
         const tarn_cat_column *c = i < q->ncols ? &q->t.columns[i] : &q->t.partition_keys[i - q->ncols];
         /* The type quoted, so that "array<string>" parses too; SQLite
-        ** stores it without the quotes. */
-        char *name = sqlite3_mprintf("\"%w\" \"%w\"", c->name, c->type);
+        ** stores it without the quotes. Text-valued types get TEXT
+        ** affinity (decltype.c). */
+        char *decl = tarn_qdecl_from_catalog(c->type);
+        char *name = sqlite3_mprintf("\"%w\" \"%w\"", c->name, decl);
         tarn_buf_appendf(&b, "%s%s", i ? ", " : "", name);
         sqlite3_free(name);
+        free(decl);
     }
     tarn_buf_appendf(&b, ")");
     char *s = tarn_xstrdup(b.data);
