@@ -257,6 +257,22 @@ static void test_regexp(void **state)
 }
 
 /* Trino docs, "Mathematical functions"; round is half away from zero. */
+/* CAST(text AS DECIMAL) rounds on the text's digits, as Trino's
+** BigDecimal does: the double nearest 1.005 is below it. */
+static void test_cast_decimal_text(void **state)
+{
+    (void)state;
+    EQ("SELECT CAST('1.005' AS DECIMAL(10,2))", "1.01");
+    EQ("SELECT CAST(' -0.995 ' AS DECIMAL(5,2))", "-1.0");
+    EQ("SELECT CAST('9.9949' AS DECIMAL(4,2))", "9.99");
+    EQ("SELECT CAST('-.5' AS DECIMAL(3,0))", "-1.0");
+    EQ("SELECT CAST('123456789012345678.125' AS DECIMAL(38,2))", "123456789012345678.13");
+    EQ("SELECT CAST('0.5' AS DECIMAL(38,0))", "1");
+    EQ("SELECT CAST('1e2' AS DECIMAL(5,1))", "100.0");
+    EQ("SELECT CAST('99.96' AS DECIMAL(3,1))", "ERR: INVALID_CAST_ARGUMENT: Cannot cast VARCHAR "
+                                               "'99.96' to DECIMAL(3, 1). Value too large.");
+}
+
 static void test_math(void **state)
 {
     EQ("SELECT round(2.5)", "3.0");
@@ -398,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_date_format_parse),   cmocka_unit_test(test_iso8601),
         cmocka_unit_test(test_strings),             cmocka_unit_test(test_regexp),
         cmocka_unit_test(test_math),                cmocka_unit_test(test_aggregates),
+        cmocka_unit_test(test_cast_decimal_text),
         cmocka_unit_test(test_approx_distinct_large), cmocka_unit_test(test_json),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
