@@ -18,6 +18,7 @@
 ** Athena's code (INVALID_CAST_ARGUMENT, NUMERIC_VALUE_OUT_OF_RANGE).
 */
 #include "query/dialect_int.h"
+#include "query/query_int.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -243,6 +244,10 @@ static void cast_varchar(sqlite3_context *ctx, int argc, sqlite3_value **argv, i
     if (sqlite3_value_type(argv[0]) == SQLITE_FLOAT) {
         java_double(sqlite3_value_double(argv[0]), buf, sizeof buf);
         s = buf, n = (int)strlen(buf);
+    } else if (sqlite3_value_type(argv[0]) == SQLITE_INTEGER &&
+               sqlite3_value_subtype(argv[0]) == TARN_QBOOL_SUBTYPE) {
+        s = sqlite3_value_int64(argv[0]) ? "true" : "false";
+        n = (int)strlen(s);
     } else {
         s = tarn_qfunc_text(argv[0], &n);
     }
@@ -259,16 +264,22 @@ static void cast_varchar(sqlite3_context *ctx, int argc, sqlite3_value **argv, i
     tarn_buf_free(&b);
 }
 
+static void bool_result(sqlite3_context *ctx, int v)
+{
+    sqlite3_result_int(ctx, v);
+    sqlite3_result_subtype(ctx, TARN_QBOOL_SUBTYPE);
+}
+
 static void cast_boolean(sqlite3_context *ctx, sqlite3_value *v)
 {
     int t = sqlite3_value_type(v);
     if (t == SQLITE_INTEGER || t == SQLITE_FLOAT)
-        return sqlite3_result_int(ctx, sqlite3_value_double(v) != 0);
+        return bool_result(ctx, sqlite3_value_double(v) != 0);
     const char *s = (const char *)sqlite3_value_text(v);
     if (s && (!strcasecmp(s, "true") || !strcasecmp(s, "t") || !strcmp(s, "1")))
-        return sqlite3_result_int(ctx, 1);
+        return bool_result(ctx, 1);
     if (s && (!strcasecmp(s, "false") || !strcasecmp(s, "f") || !strcmp(s, "0")))
-        return sqlite3_result_int(ctx, 0);
+        return bool_result(ctx, 0);
     cast_fail(ctx, "INVALID_CAST_ARGUMENT", "Cannot cast '%.200s' to BOOLEAN", s ? s : "");
 }
 

@@ -74,6 +74,13 @@ typedef struct tarn_qscan_ctx {
     tarn_error err;
 } tarn_qscan_ctx;
 
+/* The subtype (sqlite3_result_subtype) a scan gives the values of boolean
+** columns, and CAST(... AS BOOLEAN) its results, so that CAST(b AS
+** VARCHAR) can print 'true'/'false' as Athena does (SQLite's booleans are
+** the integers 0 and 1). Lost where SQLite stores a value (sorters, temp
+** tables), as every subtype is. */
+#define TARN_QBOOL_SUBTYPE 'B'
+
 /* Register the virtual table module "tarn" on db; ctx is its client data
 ** and must outlive every virtual table of db. */
 int tarn_qscan_register(sqlite3 *db, tarn_qscan_ctx *ctx, tarn_error *err);
@@ -98,6 +105,14 @@ char *tarn_qdecl_from_catalog(const char *catalog_type);
 /* The catalog type a declared type stands for: decl without the " text"
 ** suffix (copied into buf of n bytes), or decl itself; NULL for NULL. */
 const char *tarn_qdecl_catalog_type(const char *decl, char *buf, size_t n);
+
+/* Which of the outermost SELECT's result columns in sql[0..len) (SQLite
+** SQL after the rewrite) are boolean expressions at their top level
+** (comparisons, AND/OR/NOT, IS, LIKE, IN, BETWEEN, EXISTS, TRUE/FALSE,
+** regexp_like(...), CAST(... AS BOOLEAN)): out[i] for i < n, false where
+** unknown (items after a *). SQLite gives them as 0/1; Athena prints
+** true/false (boolcols.c). */
+void tarn_qbool_columns(const char *sql, size_t len, bool *out, size_t n);
 
 /* ---- dialect ----------------------------------------------------------- */
 

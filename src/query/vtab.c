@@ -496,6 +496,13 @@ static void result_val(sqlite3_context *ctx, const qs_val *v)
     }
 }
 
+/* Mark a boolean column's value (TARN_QBOOL_SUBTYPE). */
+static void bool_subtype(const qs_table *q, int i, const qs_val *v, sqlite3_context *ctx)
+{
+    if (v->type == SQLITE_INTEGER && q->types[i].id == TARN_TYPE_BOOLEAN)
+        sqlite3_result_subtype(ctx, TARN_QBOOL_SUBTYPE);
+}
+
 /* Partition key column i of partition part. */
 static void key_result(const qs_cursor *c, sqlite3_context *ctx, int part, int i)
 {
@@ -520,6 +527,7 @@ static int index_column(qs_cursor *c, sqlite3_context *ctx, int i)
     if (col)
         qs_value_get(col, row, &v, c->vbuf);
     result_val(ctx, &v);
+    bool_subtype(c->tab, i, &v, ctx);
     return SQLITE_OK;
 }
 
@@ -542,6 +550,7 @@ static int vt_column(sqlite3_vtab_cursor *vc, sqlite3_context *ctx, int i)
     qs_val v;
     qs_value_get(&c->batch.cols[b], row, &v, c->vbuf);
     result_val(ctx, &v);
+    bool_subtype(q, i, &v, ctx);
     return SQLITE_OK;
 }
 

@@ -269,6 +269,15 @@ static void test_cast_decimal_text(void **state)
     EQ("SELECT CAST('123456789012345678.125' AS DECIMAL(38,2))", "123456789012345678.13");
     EQ("SELECT CAST('0.5' AS DECIMAL(38,0))", "1");
     EQ("SELECT CAST('1e2' AS DECIMAL(5,1))", "100.0");
+}
+
+/* Booleans carry TARN_QBOOL_SUBTYPE, so CAST(b AS VARCHAR) spells them. */
+static void test_cast_boolean_varchar(void **state)
+{
+    (void)state;
+    EQ("SELECT CAST(CAST('t' AS BOOLEAN) AS VARCHAR)", "true");
+    EQ("SELECT CAST(CAST(0 AS BOOLEAN) AS VARCHAR) || '!'", "false!");
+    EQ("SELECT CAST(1 AS VARCHAR)", "1");
     EQ("SELECT CAST('99.96' AS DECIMAL(3,1))", "ERR: INVALID_CAST_ARGUMENT: Cannot cast VARCHAR "
                                                "'99.96' to DECIMAL(3, 1). Value too large.");
 }
@@ -414,7 +423,7 @@ int main(void)
         cmocka_unit_test(test_date_format_parse),   cmocka_unit_test(test_iso8601),
         cmocka_unit_test(test_strings),             cmocka_unit_test(test_regexp),
         cmocka_unit_test(test_math),                cmocka_unit_test(test_aggregates),
-        cmocka_unit_test(test_cast_decimal_text),
+        cmocka_unit_test(test_cast_decimal_text), cmocka_unit_test(test_cast_boolean_varchar),
         cmocka_unit_test(test_approx_distinct_large), cmocka_unit_test(test_json),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
