@@ -35,6 +35,7 @@
 #include "catalog/catalog.h"
 #include "core/core.h"
 #include "store/store.h"
+#include "table/table.h"
 
 /* ---- scan ------------------------------------------------------------ */
 
@@ -101,6 +102,24 @@ int tarn_qscan_expose(sqlite3 *db, tarn_qscan_ctx *ctx, const char *database,
 ** ('007' <> '7'), as in Athena. Nested types naming "int" keep SQLite's
 ** INTEGER affinity (SQLite looks for "INT" first). */
 char *tarn_qdecl_from_catalog(const char *catalog_type);
+
+/* The collation of date and timestamp columns: binary, except that a date
+** ('YYYY-MM-DD') compares with a longer text as its midnight
+** ('YYYY-MM-DD 00:00:00.000000'), as Trino compares a date with a
+** timestamp. tarn_qdecl_register adds it to db (tarn_qscan_register does). */
+#define TARN_QTIME_COLLATION "tarn_time"
+int tarn_qdecl_register(sqlite3 *db);
+
+/* A virtual table's column definition for a catalog column (caller frees):
+** "name" "type[ text]"[ COLLATE tarn_time]. */
+char *tarn_qdecl_column(const char *name, const char *catalog_type);
+
+/* A text constant s[0..n) compared with a column of type column_type, in
+** the column's own form so that text comparison gives Trino's answer: for
+** a date column a timestamp at midnight becomes its date; for a timestamp
+** column a date becomes its midnight. NULL (nothing to change) or a
+** malloc'd string of *out_n bytes. */
+char *tarn_qtime_constant(tarn_type_id column_type, const char *s, size_t n, size_t *out_n);
 
 /* The catalog type a declared type stands for: decl without the " text"
 ** suffix (copied into buf of n bytes), or decl itself; NULL for NULL. */

@@ -102,14 +102,11 @@ static char *declare_sql(const qs_table *q)
     tarn_buf_appendf(&b, "CREATE TABLE x(");
     for (int i = 0; i < q->ncols + q->nkeys; i++) {
         const tarn_cat_column *c = i < q->ncols ? &q->t.columns[i] : &q->t.partition_keys[i - q->ncols];
-        /* The type quoted, so that "array<string>" parses too; SQLite
-        ** stores it without the quotes. Text-valued types get TEXT
-        ** affinity (decltype.c). */
-        char *decl = tarn_qdecl_from_catalog(c->type);
-        char *name = sqlite3_mprintf("\"%w\" \"%w\"", c->name, decl);
-        tarn_buf_appendf(&b, "%s%s", i ? ", " : "", name);
-        sqlite3_free(name);
-        free(decl);
+        /* Text-valued types get TEXT affinity, dates and timestamps the
+        ** collation tarn_time (decltype.c). */
+        char *col = tarn_qdecl_column(c->name, c->type);
+        tarn_buf_appendf(&b, "%s%s", i ? ", " : "", col);
+        free(col);
     }
     tarn_buf_appendf(&b, ")");
     char *s = tarn_xstrdup(b.data);
@@ -233,7 +230,8 @@ static int usable_op(const qs_table *q, sqlite3_index_info *info, int i)
     if (op == QS_ISNULL || op == QS_NOTNULL)
         return op;
     const char *coll = sqlite3_vtab_collation(info, i);
-    if (coll && sqlite3_stricmp(coll, "BINARY") != 0)
+    if (coll && sqlite3_stricmp(coll, "BINARY") != 0 &&
+        sqlite3_stricmp(coll, TARN_QTIME_COLLATION) != 0)
         return -1;
     bool key = c->iColumn >= q->ncols;
     if (op == QS_EQ && sqlite3_vtab_in(info, i, -1))
@@ -328,6 +326,19 @@ static int vt_close(sqlite3_vtab_cursor *vc)
     return SQLITE_OK;
 }
 
+/* A date or timestamp constant in its column's form (decltype.c). */
+static void time_constant(const qs_table *q, int col, qs_val *v, char **owned)
+{
+    size_t n;
+    char *s = v->type == SQLITE_TEXT ? tarn_qtime_constant(q->types[col].id, v->s, v->n, &n) : NULL;
+    if (!s)
+        return;
+    free(*owned);
+    *owned = s;
+    v->s = s;
+    v->n = n;
+}
+
 /* Fill term t (column col, op) from argument v. */
 static void term_fill(const qs_table *q, qs_term *t, int col, int op, sqlite3_value *v)
 {
@@ -337,6 +348,7 @@ static void term_fill(const qs_table *q, qs_term *t, int col, int op, sqlite3_va
         return;
     if (op != QS_IN) {
         qs_val_from_sqlite(v, q->aff[col], &t->v, &t->owned);
+        time_constant(q, col, &t->v, &t->owned);
         return;
     }
     sqlite3_value *x;
@@ -346,6 +358,7 @@ static void term_fill(const qs_table *q, qs_term *t, int col, int op, sqlite3_va
         t->set_owned = tarn_xrealloc(t->set_owned, (size_t)(t->nset + 1) * sizeof *t->set_owned);
         t->set_owned[t->nset] = NULL;
         qs_val_from_sqlite(x, q->aff[col], &t->set[t->nset], &t->set_owned[t->nset]);
+        time_constant(q, col, &t->set[t->nset], &t->set_owned[t->nset]);
         t->nset++;
     }
     qs_term_hash_set(t);
@@ -613,6 +626,8 @@ static const sqlite3_module qs_module = {
 int tarn_qscan_register(sqlite3 *db, tarn_qscan_ctx *ctx, tarn_error *err)
 {
     int rc = sqlite3_create_module_v2(db, "tarn", &qs_module, ctx, NULL);
+    if (rc == SQLITE_OK)
+        rc = tarn_qdecl_register(db);
     if (rc != SQLITE_OK)
         return tarn_error_set(err, TARN_ERR_INTERNAL, "query: cannot register the scan module: %s",
                               sqlite3_errmsg(db));

@@ -460,6 +460,42 @@ static void test_typed_partition_keys(void **state)
     run_cases(*state, cases, sizeof cases / sizeof cases[0]);
 }
 
+/* A date compares with a timestamp as its midnight (Trino), whether the
+** scan evaluates the comparison (data columns, row groups, date partition
+** keys) or SQLite does (inside OR, IN lists): the collation tarn_time. */
+static void test_dates_against_timestamps(void **state)
+{
+    static const scan_case cases[] = {
+        {"SELECT id FROM people WHERE born = '2000-01-01 00:00:00.000000'", "4\n", NO_COUNTER, 0},
+        {"SELECT id FROM people WHERE born >= '1990-05-01 00:00:00.000000' ORDER BY id", "1\n4\n",
+         NO_COUNTER, 0},
+        {"SELECT id FROM people WHERE born < '1990-05-01 00:00:00.000001' ORDER BY id", "1\n2\n",
+         NO_COUNTER, 0},
+        {"SELECT id FROM people WHERE born IN ('1985-12-31 00:00:00.000000') OR id = 1 ORDER BY id",
+         "1\n2\n", NO_COUNTER, 0},
+        {"SELECT count(*) FROM sales WHERE day = '2021-01-06 00:00:00.000000'", "2\n",
+         CTR(row_groups_skipped), 4},
+        {"SELECT count(*) FROM sales WHERE day <= '2021-01-06 00:00:00.000000' OR id < 0", "12\n",
+         NO_COUNTER, 0},
+        {"SELECT count(*) FROM sales WHERE ts = '2021-01-01'", "2\n", NO_COUNTER, 0},
+        {"SELECT count(*) FROM sales WHERE ts IN ('2021-01-01', '2021-01-02') OR id < 0", "2\n",
+         NO_COUNTER, 0},
+        {"SELECT count(*) FROM sales WHERE ts < '2021-01-03'", "4\n", NO_COUNTER, 0},
+        {"SELECT msg FROM logs WHERE dt = '2020-12-31 00:00:00.000000'", "old\n",
+         CTR(partitions_read), 1},
+        /* Sorting and grouping stay binary: every date has the same length. */
+        {"SELECT count(DISTINCT day), min(day), max(ts) FROM sales WHERE id < 3",
+         "3|2021-01-01|2021-01-03 00:00:02.000002\n", NO_COUNTER, 0},
+        /* The collation itself. */
+        {"SELECT '2021-01-01' = '2021-01-01 00:00:00.000000' COLLATE tarn_time, "
+         "'2021-01-01' < '2021-01-01 00:00:00.000001' COLLATE tarn_time, "
+         "'2021-01-02' > '2021-01-01 23:59:59.999999' COLLATE tarn_time, "
+         "'2021-01-01' = '2021-01-01 00:00:00.000000', 'ab' < 'abc' COLLATE tarn_time",
+         "1|1|1|0|1\n", NO_COUNTER, 0},
+    };
+    run_cases(*state, cases, sizeof cases / sizeof cases[0]);
+}
+
 static void test_row_group_skipping(void **state)
 {
     static const scan_case cases[] = {
@@ -683,6 +719,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_count_without_decoding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partition_pruning, setup, teardown),
         cmocka_unit_test_setup_teardown(test_typed_partition_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dates_against_timestamps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_row_group_skipping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pushed_equals_unpushed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_csv_and_json, setup, teardown),
