@@ -387,6 +387,30 @@ function compare(tarnRows, duckRows, numeric, isOrdered) {
   return null;
 }
 
+// ---- the terminal form ----
+
+// `tarn query` on a terminal (script(1) gives it one): a boxed table of the
+// rows DuckDB finds, then the row count and the figures below it.
+async function checkTerminal(con) {
+  const sql = `SELECT who_region, count(*) AS n FROM ${S} GROUP BY who_region ORDER BY who_region`;
+  const sh = (a) => `'${a.replace(/'/g, "'\\''")}'`;
+  const cmd = [tarn, '--home', home, 'query', '--database', 'etl_poc', sql].map(sh).join(' ');
+  const out = execFileSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8' }).replace(/\r/g, '');
+  const lines = out.split('\n');
+  const want = (await con.runAndReadAll(sql)).getRowsJson();
+  const problems = [];
+  if (!lines[0].startsWith('┌') || !lines.some((l) => l.startsWith('└'))) problems.push('no box');
+  if (!/^│ who_region +│ n +│$/.test(lines[1] ?? '')) problems.push(`header ${JSON.stringify(lines[1])}`);
+  const body = lines.filter((l) => l.startsWith('│')).slice(1)
+    .map((l) => l.split('│').slice(1, -1).map((c) => c.trim()));
+  if (JSON.stringify(body) !== JSON.stringify(want.map((r) => r.map(String))))
+    problems.push(`rows ${JSON.stringify(body)} != ${JSON.stringify(want)}`);
+  if (!lines.some((l) => new RegExp(`^${want.length} rows in [0-9.]+ s, [0-9.]+ [KMG]?B scanned$`).test(l)))
+    problems.push('no "N rows in T s, B scanned" line');
+  if (!lines.some((l) => /^result: s3:\/\/\S+\.csv$/.test(l))) problems.push('no result location');
+  return problems.length ? `${problems.join('; ')}\n${out}` : null;
+}
+
 // ---- main ----
 
 let failed = 0;
@@ -416,6 +440,9 @@ try {
     }
   }
   console.log(`# ${QUERIES.length} queries, ${failed} failed`);
+  const why = await checkTerminal(con).catch((e) => String(e.message || e));
+  if (why) failed++;
+  console.log(why ? `not ok - query on a terminal: ${why.split('\n').join('\n# ')}` : 'ok - query on a terminal prints a boxed table, the row count and the figures');
 } catch (e) {
   failed++;
   console.log(`not ok - build the home: ${String(e.stderr || e.message || e).trim().split('\n')[0]}`);
