@@ -85,7 +85,11 @@ static bool item_is_bool(const btoks *b, size_t from, size_t to)
     }
     if (end > from + 1 && is_punct(b, from, "(") && is_punct(b, end - 1, ")") &&
         after_group(b, from) == end) {
-        /* A scalar subquery is as boolean as its own column: unknown. */
+        /* x op ALL|ANY (...) as dialect.c rewrites it is boolean; another
+        ** scalar subquery is as boolean as its own column: unknown. */
+        if (is_word(b, from + 1, "SELECT") && (is_word(b, from + 2, "__tarn_quantified_all") ||
+                                               is_word(b, from + 2, "__tarn_quantified_any")))
+            return true;
         if (is_word(b, from + 1, "SELECT") || is_word(b, from + 1, "WITH") ||
             is_word(b, from + 1, "VALUES"))
             return false;

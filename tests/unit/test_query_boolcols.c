@@ -54,6 +54,10 @@ static void test_statement_shapes(void **state)
     /* The outermost SELECT after a WITH; DISTINCT; UNION takes the first. */
     assert_string_equal(flags("WITH c AS (SELECT a > 1 AS x FROM t) SELECT DISTINCT x, x = 1 "
                               "FROM c UNION SELECT 1, 2", 2), "01");
+    /* x > ALL (...) as the dialect rewrites it; another scalar subquery. */
+    assert_string_equal(flags("SELECT (SELECT __tarn_quantified_all('>', x, \"__tarn_v\") FROM "
+                              "(SELECT NULL AS \"__tarn_v\" WHERE 0 UNION ALL SELECT 1)), "
+                              "(SELECT max(a > 1) FROM t)", 2), "10");
     /* Items after a * cannot be counted: unknown (false). */
     assert_string_equal(flags("SELECT a > 1, *, b > 1 FROM t", 3), "100");
     assert_string_equal(flags("SELECT t.*, b > 1 FROM t", 2), "00");
