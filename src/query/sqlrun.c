@@ -319,6 +319,12 @@ const char *qsql_column_name(sqlite3_stmt *st, int i, const char *sql, char *buf
     bool ident = isalpha((unsigned char)name[0]) || name[0] == '_';
     for (const char *p = name; ident && *p; p++)
         ident = isalnum((unsigned char)*p) || *p == '_';
+    /* Literals and niladic functions that SQLite names by their text are
+    ** unnamed expressions in Athena (SELECT true -> _col0). */
+    static const char *const unnamed[] = {"true", "false", "null", "current_date",
+                                          "current_time", "current_timestamp"};
+    for (size_t k = 0; ident && k < sizeof unnamed / sizeof unnamed[0]; k++)
+        ident = strcasecmp(name, unnamed[k]) != 0;
     if (ident || sqlite3_column_origin_name(st, i) || quoted_in(sql, name))
         return name;
     snprintf(buf, n, "_col%d", i);

@@ -389,6 +389,17 @@ function ordered(sql) {
   return /\border\s+by\b/i.test(s);
 }
 
+// Column names: a name tarn gives (not Athena's _colN for an unnamed
+// expression) is DuckDB's too, ignoring case.
+function names(tarnNames, duckNames) {
+  if (!tarnNames || tarnNames.length !== duckNames.length)
+    return `columns ${JSON.stringify(tarnNames)} from tarn, ${JSON.stringify(duckNames)} from DuckDB`;
+  for (let i = 0; i < duckNames.length; i++)
+    if (!/^_col\d+$/.test(tarnNames[i]) && tarnNames[i].toLowerCase() !== duckNames[i].toLowerCase())
+      return `column ${i + 1} is ${JSON.stringify(tarnNames[i])} in tarn, ${JSON.stringify(duckNames[i])} in DuckDB`;
+  return null;
+}
+
 function compare(tarnRows, duckRows, numeric, isOrdered) {
   if (tarnRows.length !== duckRows.length)
     return `${tarnRows.length} rows from tarn, ${duckRows.length} from DuckDB`;
@@ -446,10 +457,10 @@ try {
     let why;
     try {
       const out = run(['query', '--database', 'etl_poc', '--format', 'csv', q.sql]);
-      const tarnRows = parseCsv(out).slice(1);
+      const [header, ...tarnRows] = parseCsv(out);
       const res = await con.runAndReadAll(q.duck);
       const numeric = res.columnTypes().map((t) => NUMERIC.test(String(t)));
-      why = compare(tarnRows, res.getRowsJson(), numeric, ordered(q.sql));
+      why = names(header, res.columnNames()) ?? compare(tarnRows, res.getRowsJson(), numeric, ordered(q.sql));
     } catch (e) {
       why = String(e.stderr || e.message || e).trim().split('\n')[0];
     }
