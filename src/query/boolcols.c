@@ -66,8 +66,8 @@ static bool bool_token(const btoks *b, size_t i)
 static bool bool_function(const btoks *b, size_t i)
 {
     static const char *const fns[] = {"regexp_like", "starts_with", "is_nan", "is_finite",
-                                      "is_infinite", "__tarn_cast_boolean",
-                                      "__tarn_try_cast_boolean"};
+                                      "is_infinite", "bool_and", "bool_or", "every",
+                                      "__tarn_cast_boolean", "__tarn_try_cast_boolean"};
     for (size_t k = 0; k < sizeof fns / sizeof fns[0]; k++)
         if (is_word(b, i, fns[k]))
             return true;

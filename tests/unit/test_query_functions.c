@@ -257,6 +257,39 @@ static void test_regexp(void **state)
 }
 
 /* Trino docs, "Mathematical functions"; round is half away from zero. */
+/* chr, codepoint, the edit distances (over code points) and the URL parts. */
+static void test_text_functions(void **state)
+{
+    (void)state;
+    EQ("SELECT chr(65) || chr(233) || chr(128512)", "A\xc3\xa9\xf0\x9f\x98\x80");
+    EQ("SELECT chr(-1)", "ERR: INVALID_FUNCTION_ARGUMENT: Not a valid Unicode code point: -1");
+    EQ("SELECT codepoint('\xc3\xa9')", "233");
+    EQ("SELECT codepoint('ab')",
+       "ERR: INVALID_FUNCTION_ARGUMENT: Input string must be a single character string");
+    EQ("SELECT levenshtein_distance('kitten', 'sitting')", "3");
+    EQ("SELECT levenshtein_distance('', 'abc')", "3");
+    EQ("SELECT levenshtein_distance('Cura\xc3\xa7" "ao', 'Curacao')", "1");
+    EQ("SELECT hamming_distance('abc', 'abd')", "1");
+    EQ("SELECT hamming_distance('abc', 'ab')", "ERR: INVALID_FUNCTION_ARGUMENT: The input strings "
+                                              "to hamming_distance function must have the same length");
+    EQ("SELECT levenshtein_distance(NULL, 'a')", "NULL");
+    const char *u = "'https://user@example.com:8080/a/b.html?x=1&y=2#top'";
+    char sql[256];
+    static const char *const parts[][2] = {{"protocol", "https"}, {"host", "example.com"},
+                                           {"port", "8080"},      {"path", "/a/b.html"},
+                                           {"query", "x=1&y=2"},  {"fragment", "top"}};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        snprintf(sql, sizeof sql, "SELECT url_extract_%s(%s)", parts[i][0], u);
+        EQ(sql, parts[i][1]);
+    }
+    EQ("SELECT url_extract_host('http://who.int')", "who.int");
+    EQ("SELECT url_extract_path('http://who.int') = ''", "1");
+    EQ("SELECT url_extract_port('http://who.int/x')", "NULL");
+    EQ("SELECT url_extract_query('http://who.int/x')", "NULL");
+    EQ("SELECT url_extract_host('not a url')", "NULL");
+    EQ("SELECT url_extract_host('/relative/path')", "NULL");
+}
+
 /* CAST(text AS DECIMAL) rounds on the text's digits, as Trino's
 ** BigDecimal does: the double nearest 1.005 is below it. */
 static void test_cast_decimal_text(void **state)
@@ -424,6 +457,7 @@ int main(void)
         cmocka_unit_test(test_strings),             cmocka_unit_test(test_regexp),
         cmocka_unit_test(test_math),                cmocka_unit_test(test_aggregates),
         cmocka_unit_test(test_cast_decimal_text), cmocka_unit_test(test_cast_boolean_varchar),
+        cmocka_unit_test(test_text_functions),
         cmocka_unit_test(test_approx_distinct_large), cmocka_unit_test(test_json),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
