@@ -163,7 +163,8 @@ static int parse_with(qrun *r, qlex *lx, ctas_props *p)
 ** first row's value. */
 static int column_type(sqlite3_stmt *st, int i, bool have_row, tarn_type *out, tarn_error *err)
 {
-    const char *decl = sqlite3_column_decltype(st, i);
+    char buf[256];
+    const char *decl = tarn_qdecl_catalog_type(sqlite3_column_decltype(st, i), buf, sizeof buf);
     if (!decl) {
         int t = have_row ? sqlite3_column_type(st, i) : SQLITE_TEXT;
         decl = t == SQLITE_INTEGER ? "bigint" : t == SQLITE_FLOAT ? "double" : "string";

@@ -774,6 +774,41 @@ static size_t operand_start(const rewriter *rw, size_t p)
     return p;
 }
 
+/* x op ALL|ANY|SOME (subquery) at token i (the comparison operator):
+** SQLite has no quantified comparisons, so x moves into an aggregate over
+** the subquery's rows, named by a first SELECT that yields none:
+** (SELECT __tarn_quantified_all('op', x, "__tarn_v") FROM (SELECT NULL AS
+** "__tarn_v" WHERE 0 UNION ALL subquery)). */
+static int rewrite_quantified(rewriter *rw, size_t i)
+{
+    static const char *ops[] = {"=", "<>", "!=", "<", "<=", ">", ">="};
+    size_t q = next_sig(rw, i), open = next_sig(rw, q), as, o;
+    for (o = 0; o < sizeof ops / sizeof ops[0] && !is_punct(rw, i, ops[o]); o++)
+        ;
+    bool all = is_kw(rw, q, "all");
+    if (o == sizeof ops / sizeof ops[0] || !(all || is_kw(rw, q, "any") || is_kw(rw, q, "some")) ||
+        !is_punct(rw, open, "(") || !is_kw(rw, next_sig(rw, open), "select"))
+        return TARN_OK;
+    size_t close = matching_paren(rw, open, &as);
+    size_t start = operand_start(rw, prev_sig(rw, i)), before = prev_sig(rw, start);
+    static const char *arith[] = {"+", "-", "*", "/", "%", "||"};
+    bool bare = start < rw->n;
+    for (size_t a = 0; bare && a < sizeof arith / sizeof arith[0]; a++)
+        bare = !is_punct(rw, before, arith[a]);
+    if (!bare || close >= rw->n)
+        return fail_at(rw, TARN_ERR_UNSUPPORTED, rw->toks[i].off, "NOT_SUPPORTED",
+                       "put the expression before '%s %s' in parentheses", ops[o],
+                       all ? "ALL" : "ANY");
+    add_around(rw, start, tarn_xasprintf("(SELECT __tarn_quantified_%s('%s', ",
+                                         all ? "all" : "any", ops[o]), true);
+    replace(rw, i, tarn_xstrdup(", \"__tarn_v\") FROM"), rw->toks[i].off);
+    drop_range(rw, q, open);
+    add_around(rw, next_sig(rw, open), tarn_xstrdup("SELECT NULL AS \"__tarn_v\" WHERE 0 UNION ALL "),
+               true);
+    add_around(rw, close, tarn_xstrdup(")"), false);
+    return TARN_OK;
+}
+
 /* x + INTERVAL 'n' unit / x - INTERVAL ... at token i (the operator) ->
 ** date_add('unit', [-]n, x). */
 static int rewrite_interval(rewriter *rw, size_t i)
@@ -1053,6 +1088,8 @@ static int plan(rewriter *rw)
             rc = rewrite_interval(rw, i);
         else if (is_punct(rw, i, "("))
             rewrite_derived_aliases(rw, i);
+        else if (rw->toks[i].kind == TARN_QTOK_PUNCT)
+            rc = rewrite_quantified(rw, i);
         else if (rw->toks[i].kind == TARN_QTOK_IDENT && rw->act[i].what == ACT_KEEP)
             rc = rewrite_word(rw, i);
         if (rc != TARN_OK)

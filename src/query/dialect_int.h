@@ -96,6 +96,7 @@ int tarn_qfunc_register_math(sqlite3 *db);
 int tarn_qfunc_register_agg(sqlite3 *db);
 int tarn_qfunc_register_cast(sqlite3 *db);
 int tarn_qfunc_register_json(sqlite3 *db);
+int tarn_qfunc_register_text(sqlite3 *db);
 
 /* One scalar function of a table: name, argument count (-1 any), function,
 ** and a pointer handed to it as user data. */

@@ -172,8 +172,10 @@ int qsql_step_error(qrun *r, sqlite3 *db, const tarn_qtext *qt, const char *user
 ** plain identifier, nor a table column, nor quoted in sql, st's text).
 ** buf (n >= 16) may hold it. */
 const char *qsql_column_name(sqlite3_stmt *st, int i, const char *sql, char *buf, size_t n);
-/* A column's value as text (NULL for SQL NULL); *n its length. */
-const char *qsql_text(sqlite3_stmt *st, int i, size_t *n);
+/* A column's value as text (NULL for SQL NULL); *n its length. A boolean
+** (declared boolean, is_bool, or a value with TARN_QBOOL_SUBTYPE) is
+** "true" or "false". */
+const char *qsql_text(sqlite3_stmt *st, int i, bool is_bool, size_t *n);
 /* A view's stored SQL (caller frees), NULL if t is not a view. */
 char *qsql_view_text(const tarn_cat_table *t);
 

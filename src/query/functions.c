@@ -108,7 +108,7 @@ int tarn_qfunc_register(sqlite3 *db, tarn_error *err)
         {"date", tarn_qfunc_register_date},     {"string", tarn_qfunc_register_string},
         {"regexp", tarn_qfunc_register_regexp}, {"math", tarn_qfunc_register_math},
         {"aggregate", tarn_qfunc_register_agg}, {"cast", tarn_qfunc_register_cast},
-        {"json", tarn_qfunc_register_json},
+        {"json", tarn_qfunc_register_json},     {"text", tarn_qfunc_register_text},
     };
     /* Athena's "x" is always an identifier: SQLite must not fall back to a
     ** string when no column x exists (COLUMN_NOT_FOUND instead). */

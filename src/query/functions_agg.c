@@ -380,6 +380,77 @@ static void percentile_final(sqlite3_context *ctx)
     s->v = NULL;
 }
 
+/* ---- quantified comparisons ---------------------------------------------- */
+
+/* __tarn_quantified_all|any(op, x, v): what dialect.c turns x op ALL and
+** x op ANY|SOME (subquery) into, over the subquery's rows v. Three-valued as in SQL:
+** ALL is false if some x op v is false, else NULL if some is NULL, else
+** true (also over no rows); ANY is true if some is true, else NULL if some
+** is NULL, else false. */
+typedef struct quant_state {
+    bool any_true, any_false, any_null;
+} quant_state;
+
+/* x op v with SQLite's ordering (numbers before text; text by bytes);
+** -1 for NULL. */
+static int quant_cmp(const char *op, sqlite3_value *x, sqlite3_value *v)
+{
+    int tx = sqlite3_value_type(x), tv = sqlite3_value_type(v);
+    if (tx == SQLITE_NULL || tv == SQLITE_NULL)
+        return -1;
+    bool nx = tx == SQLITE_INTEGER || tx == SQLITE_FLOAT, nv = tv == SQLITE_INTEGER || tv == SQLITE_FLOAT;
+    int c;
+    if (nx && nv) {
+        double a = sqlite3_value_double(x), b = sqlite3_value_double(v);
+        if (tx == SQLITE_INTEGER && tv == SQLITE_INTEGER) {
+            sqlite3_int64 i = sqlite3_value_int64(x), j = sqlite3_value_int64(v);
+            c = i < j ? -1 : i > j;
+        } else {
+            c = a < b ? -1 : a > b;
+        }
+    } else if (nx != nv) {
+        c = nx ? -1 : 1;
+    } else {
+        int la = sqlite3_value_bytes(x), lb = sqlite3_value_bytes(v);
+        const void *a = sqlite3_value_blob(x), *b = sqlite3_value_blob(v);
+        int m = la < lb ? la : lb, r = m ? memcmp(a, b, (size_t)m) : 0;
+        c = r ? (r < 0 ? -1 : 1) : la < lb ? -1 : la > lb;
+    }
+    if (!strcmp(op, "=")) return c == 0;
+    if (!strcmp(op, "<>") || !strcmp(op, "!=")) return c != 0;
+    if (!strcmp(op, "<")) return c < 0;
+    if (!strcmp(op, "<=")) return c <= 0;
+    if (!strcmp(op, ">")) return c > 0;
+    return c >= 0;
+}
+
+static void quant_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    quant_state *s = sqlite3_aggregate_context(ctx, sizeof *s);
+    const char *op = (const char *)sqlite3_value_text(argv[0]);
+    if (!s || !op)
+        return;
+    int r = quant_cmp(op, argv[1], argv[2]);
+    s->any_true |= r == 1;
+    s->any_false |= r == 0;
+    s->any_null |= r < 0;
+}
+
+static void quant_final(sqlite3_context *ctx)
+{
+    quant_state *s = sqlite3_aggregate_context(ctx, 0);
+    quant_state z = {0};
+    if (!s)
+        s = &z;
+    bool all = sqlite3_user_data(ctx) != NULL;
+    if (all ? s->any_false : s->any_true)
+        return sqlite3_result_int(ctx, !all);
+    if (s->any_null)
+        return sqlite3_result_null(ctx);
+    sqlite3_result_int(ctx, all);
+}
+
 /* ---- registration ------------------------------------------------------- */
 
 int tarn_qfunc_register_agg(sqlite3 *db)
@@ -418,6 +489,13 @@ int tarn_qfunc_register_agg(sqlite3 *db)
     for (size_t i = 0; rc == SQLITE_OK && i < sizeof plain / sizeof plain[0]; i++)
         rc = sqlite3_create_function(db, plain[i].name, plain[i].nargs, flags, (void *)plain[i].data,
                                      NULL, plain[i].step, plain[i].final);
+    static const int all = 1;
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(db, "__tarn_quantified_all", 3, flags, (void *)&all, NULL,
+                                     quant_step, quant_final);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(db, "__tarn_quantified_any", 3, flags, NULL, NULL, quant_step,
+                                     quant_final);
     static const int r_kinds[] = {R_CORR, R_COVAR_SAMP, R_COVAR_POP, R_SLOPE, R_INTERCEPT};
     static const char *r_names[] = {"corr", "covar_samp", "covar_pop", "regr_slope", "regr_intercept"};
     for (size_t i = 0; rc == SQLITE_OK && i < sizeof r_kinds / sizeof r_kinds[0]; i++)

@@ -18,6 +18,7 @@
 ** Athena's code (INVALID_CAST_ARGUMENT, NUMERIC_VALUE_OUT_OF_RANGE).
 */
 #include "query/dialect_int.h"
+#include "query/query_int.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -243,6 +244,10 @@ static void cast_varchar(sqlite3_context *ctx, int argc, sqlite3_value **argv, i
     if (sqlite3_value_type(argv[0]) == SQLITE_FLOAT) {
         java_double(sqlite3_value_double(argv[0]), buf, sizeof buf);
         s = buf, n = (int)strlen(buf);
+    } else if (sqlite3_value_type(argv[0]) == SQLITE_INTEGER &&
+               sqlite3_value_subtype(argv[0]) == TARN_QBOOL_SUBTYPE) {
+        s = sqlite3_value_int64(argv[0]) ? "true" : "false";
+        n = (int)strlen(s);
     } else {
         s = tarn_qfunc_text(argv[0], &n);
     }
@@ -259,16 +264,22 @@ static void cast_varchar(sqlite3_context *ctx, int argc, sqlite3_value **argv, i
     tarn_buf_free(&b);
 }
 
+static void bool_result(sqlite3_context *ctx, int v)
+{
+    sqlite3_result_int(ctx, v);
+    sqlite3_result_subtype(ctx, TARN_QBOOL_SUBTYPE);
+}
+
 static void cast_boolean(sqlite3_context *ctx, sqlite3_value *v)
 {
     int t = sqlite3_value_type(v);
     if (t == SQLITE_INTEGER || t == SQLITE_FLOAT)
-        return sqlite3_result_int(ctx, sqlite3_value_double(v) != 0);
+        return bool_result(ctx, sqlite3_value_double(v) != 0);
     const char *s = (const char *)sqlite3_value_text(v);
     if (s && (!strcasecmp(s, "true") || !strcasecmp(s, "t") || !strcmp(s, "1")))
-        return sqlite3_result_int(ctx, 1);
+        return bool_result(ctx, 1);
     if (s && (!strcasecmp(s, "false") || !strcasecmp(s, "f") || !strcmp(s, "0")))
-        return sqlite3_result_int(ctx, 0);
+        return bool_result(ctx, 0);
     cast_fail(ctx, "INVALID_CAST_ARGUMENT", "Cannot cast '%.200s' to BOOLEAN", s ? s : "");
 }
 
@@ -285,6 +296,54 @@ static void cast_time(sqlite3_context *ctx, sqlite3_value *v, int kind)
     int n = kind == C_DATE ? tarn_qtime_format_date(tarn_qtime_floordiv(us, TARN_QTIME_US_PER_DAY), buf)
                            : tarn_qtime_format_ts(us, buf);
     sqlite3_result_text(ctx, buf, n, SQLITE_TRANSIENT);
+}
+
+/* Round the plain decimal text txt ([sign]digits[.digits], blanks around
+** allowed) to s fraction digits half away from zero, exactly on its
+** digits (so '1.005' gives 1.01, as Trino's BigDecimal does, where the
+** double 1.005 would give 1.00), into out. False when txt is not plain. */
+static bool text_round(const char *txt, int64_t s, char *out, size_t cap)
+{
+    char buf[128];
+    if (!txt || !trimmed(txt, buf, sizeof buf))
+        return false;
+    const char *p = buf;
+    bool neg = *p == '-';
+    p += *p == '-' || *p == '+';
+    size_t ni = strspn(p, "0123456789");
+    const char *frac = p[ni] == '.' ? p + ni + 1 : p + ni;
+    size_t nf = strspn(frac, "0123456789");
+    if ((ni == 0 && nf == 0) || frac[nf] != '\0' || ni + (size_t)s + 4 > cap ||
+        ni + (size_t)s + 2 > 120)
+        return false;
+    char d[128]; /* integer digits then s fraction digits, one spare in front */
+    size_t n = 0;
+    d[n++] = '0';
+    memcpy(d + n, p, ni);
+    n += ni;
+    for (int64_t i = 0; i < s; i++)
+        d[n++] = (size_t)i < nf ? frac[i] : '0';
+    if ((size_t)s < nf && frac[s] >= '5') {
+        size_t i = n;
+        while (i-- > 0 && d[i] == '9')
+            d[i] = '0';
+        d[i]++;
+    }
+    size_t lead = 0;
+    while (lead + 1 < n - (size_t)s && d[lead] == '0')
+        lead++;
+    size_t o = 0;
+    if (neg)
+        out[o++] = '-';
+    memcpy(out + o, d + lead, n - (size_t)s - lead);
+    o += n - (size_t)s - lead;
+    if (s > 0) {
+        out[o++] = '.';
+        memcpy(out + o, d + n - (size_t)s, (size_t)s);
+        o += (size_t)s;
+    }
+    out[o] = '\0';
+    return true;
 }
 
 static void cast_decimal(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -305,12 +364,18 @@ static void cast_decimal(sqlite3_context *ctx, int argc, sqlite3_value **argv)
                          what, txt ? txt : "", (long long)p, (long long)s);
     double f = pow(10.0, (double)s);
     double r = (d < 0 ? -floor(-d * f + 0.5) : floor(d * f + 0.5)) / f;
+    char exact[128];
+    bool is_text = sqlite3_value_type(argv[0]) == SQLITE_TEXT;
+    if (is_text && text_round(txt, s, exact, sizeof exact))
+        r = strtod(exact, NULL);
     if (fabs(r) >= pow(10.0, (double)(p - s)))
         return cast_fail(ctx, "INVALID_CAST_ARGUMENT",
                          "Cannot cast %s '%.200s' to DECIMAL(%lld, %lld). Value too large.", what,
                          txt ? txt : "", (long long)p, (long long)s);
     if (p <= 15)
         return sqlite3_result_double(ctx, r);
+    if (is_text && text_round(txt, s, exact, sizeof exact))
+        return sqlite3_result_text(ctx, exact, -1, SQLITE_TRANSIENT);
     char buf[400];
     snprintf(buf, sizeof buf, "%.*f", (int)s, r);
     sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);

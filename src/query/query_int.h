@@ -18,8 +18,10 @@
 **   timestamp -> TEXT 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC; the fraction
 **             always six digits, so text order is time order)
 ** A virtual table declares each column with its catalog type name
-** ("bigint", "date", "decimal(10,2)", ...) so sqlite3_column_decltype()
-** gives the engine the Athena type for result metadata.
+** ("bigint", "decimal(10,2)", ...; text-valued types with a " text" suffix,
+** "date text", so that SQLite gives them TEXT affinity: decltype.c) and
+** tarn_qdecl_catalog_type() turns sqlite3_column_decltype() back into the
+** catalog type for result metadata.
 */
 #ifndef TARN_QUERY_INT_H
 #define TARN_QUERY_INT_H
@@ -33,6 +35,7 @@
 #include "catalog/catalog.h"
 #include "core/core.h"
 #include "store/store.h"
+#include "table/table.h"
 
 /* ---- scan ------------------------------------------------------------ */
 
@@ -72,6 +75,13 @@ typedef struct tarn_qscan_ctx {
     tarn_error err;
 } tarn_qscan_ctx;
 
+/* The subtype (sqlite3_result_subtype) a scan gives the values of boolean
+** columns, and CAST(... AS BOOLEAN) its results, so that CAST(b AS
+** VARCHAR) can print 'true'/'false' as Athena does (SQLite's booleans are
+** the integers 0 and 1). Lost where SQLite stores a value (sorters, temp
+** tables), as every subtype is. */
+#define TARN_QBOOL_SUBTYPE 'B'
+
 /* Register the virtual table module "tarn" on db; ctx is its client data
 ** and must outlive every virtual table of db. Also lets db's sorter use
 ** worker threads (scans feed GROUP BY, ORDER BY and windows every row). */
@@ -84,6 +94,45 @@ int tarn_qscan_register(sqlite3 *db, tarn_qscan_ctx *ctx, tarn_error *err);
 ** types. TARN_ERR_NOTFOUND if the catalog has no such table. */
 int tarn_qscan_expose(sqlite3 *db, tarn_qscan_ctx *ctx, const char *database,
                       const char *table, bool is_default, tarn_error *err);
+
+/* The type a virtual table declares for a column of catalog type
+** catalog_type (NULL = "string"; caller frees): the type itself, or for
+** text-valued types (string, char, varchar, date, timestamp, array, map,
+** struct) the type with the suffix " text", which gives the column TEXT
+** affinity so that text that looks like a number still compares as text
+** ('007' <> '7'), as in Athena. Nested types naming "int" keep SQLite's
+** INTEGER affinity (SQLite looks for "INT" first). */
+char *tarn_qdecl_from_catalog(const char *catalog_type);
+
+/* The collation of date and timestamp columns: binary, except that a date
+** ('YYYY-MM-DD') compares with a longer text as its midnight
+** ('YYYY-MM-DD 00:00:00.000000'), as Trino compares a date with a
+** timestamp. tarn_qdecl_register adds it to db (tarn_qscan_register does). */
+#define TARN_QTIME_COLLATION "tarn_time"
+int tarn_qdecl_register(sqlite3 *db);
+
+/* A virtual table's column definition for a catalog column (caller frees):
+** "name" "type[ text]"[ COLLATE tarn_time]. */
+char *tarn_qdecl_column(const char *name, const char *catalog_type);
+
+/* A text constant s[0..n) compared with a column of type column_type, in
+** the column's own form so that text comparison gives Trino's answer: for
+** a date column a timestamp at midnight becomes its date; for a timestamp
+** column a date becomes its midnight. NULL (nothing to change) or a
+** malloc'd string of *out_n bytes. */
+char *tarn_qtime_constant(tarn_type_id column_type, const char *s, size_t n, size_t *out_n);
+
+/* The catalog type a declared type stands for: decl without the " text"
+** suffix (copied into buf of n bytes), or decl itself; NULL for NULL. */
+const char *tarn_qdecl_catalog_type(const char *decl, char *buf, size_t n);
+
+/* Which of the outermost SELECT's result columns in sql[0..len) (SQLite
+** SQL after the rewrite) are boolean expressions at their top level
+** (comparisons, AND/OR/NOT, IS, LIKE, IN, BETWEEN, EXISTS, TRUE/FALSE,
+** regexp_like(...), CAST(... AS BOOLEAN)): out[i] for i < n, false where
+** unknown (items after a *). SQLite gives them as 0/1; Athena prints
+** true/false (boolcols.c). */
+void tarn_qbool_columns(const char *sql, size_t len, bool *out, size_t n);
 
 /* ---- dialect ----------------------------------------------------------- */
 

@@ -270,14 +270,22 @@ int qsql_step_error(qrun *r, sqlite3 *db, const tarn_qtext *qt, const char *user
     return rc ? rc : TARN_ERR_INTERNAL;
 }
 
-const char *qsql_text(sqlite3_stmt *st, int i, size_t *n)
+/* True if column i's current value is a boolean by its subtype. */
+static bool bool_value(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_INTEGER &&
+           sqlite3_value_subtype(sqlite3_column_value(st, i)) == TARN_QBOOL_SUBTYPE;
+}
+
+const char *qsql_text(sqlite3_stmt *st, int i, bool is_bool, size_t *n)
 {
     int type = sqlite3_column_type(st, i);
     *n = 0;
     if (type == SQLITE_NULL)
         return NULL;
     const char *decl = sqlite3_column_decltype(st, i);
-    if (type == SQLITE_INTEGER && decl && strcmp(decl, "boolean") == 0) {
+    if (type == SQLITE_INTEGER &&
+        (is_bool || (decl && strcmp(decl, "boolean") == 0) || bool_value(st, i))) {
         bool v = sqlite3_column_int64(st, i) != 0;
         *n = v ? 4 : 5;
         return v ? "true" : "false";
@@ -311,16 +319,29 @@ const char *qsql_column_name(sqlite3_stmt *st, int i, const char *sql, char *buf
     bool ident = isalpha((unsigned char)name[0]) || name[0] == '_';
     for (const char *p = name; ident && *p; p++)
         ident = isalnum((unsigned char)*p) || *p == '_';
+    /* Literals and niladic functions that SQLite names by their text are
+    ** unnamed expressions in Athena (SELECT true -> _col0). */
+    static const char *const unnamed[] = {"true", "false", "null", "current_date",
+                                          "current_time", "current_timestamp"};
+    for (size_t k = 0; ident && k < sizeof unnamed / sizeof unnamed[0]; k++)
+        ident = strcasecmp(name, unnamed[k]) != 0;
     if (ident || sqlite3_column_origin_name(st, i) || quoted_in(sql, name))
         return name;
     snprintf(buf, n, "_col%d", i);
     return buf;
 }
 
-/* The Athena type of column i: its declared type, else from the value. */
-static const char *column_type(sqlite3_stmt *st, int i, bool have_row)
+/* Room for a catalog type read back from a declared type. */
+#define TYPE_BUF 256
+
+/* The Athena type of column i: its declared type (in buf of n bytes),
+** else from the value. */
+static const char *column_type(sqlite3_stmt *st, int i, bool have_row, bool is_bool, char *buf,
+                               size_t n)
 {
-    const char *decl = sqlite3_column_decltype(st, i);
+    const char *decl = tarn_qdecl_catalog_type(sqlite3_column_decltype(st, i), buf, n);
+    if (!decl && (is_bool || (have_row && bool_value(st, i))))
+        return "boolean";
     if (decl || !have_row)
         return decl;
     switch (sqlite3_column_type(st, i)) {
@@ -331,22 +352,25 @@ static const char *column_type(sqlite3_stmt *st, int i, bool have_row)
     }
 }
 
-/* Declare st's columns to the result (types from row when have_row). */
+/* Declare st's columns to the result (types from row when have_row;
+** is_bool from tarn_qbool_columns). */
 static int declare_columns(qrun *r, sqlite3_stmt *st, const char *sql, bool have_row,
-                           tarn_error *err)
+                           const bool *is_bool, tarn_error *err)
 {
     int n = sqlite3_column_count(st);
     const char **names = tarn_xcalloc((size_t)n + 1, sizeof *names);
     const char **types = tarn_xcalloc((size_t)n + 1, sizeof *types);
     char *bufs = tarn_xcalloc((size_t)n + 1, 16);
+    char *tbufs = tarn_xcalloc((size_t)n + 1, TYPE_BUF);
     for (int i = 0; i < n; i++) {
         names[i] = qsql_column_name(st, i, sql, bufs + 16 * i, 16);
-        types[i] = column_type(st, i, have_row);
+        types[i] = column_type(st, i, have_row, is_bool[i], tbufs + TYPE_BUF * i, TYPE_BUF);
     }
     int rc = qresult_columns(r->res, (size_t)n, names, types, err);
     free(names);
     free(types);
     free(bufs);
+    free(tbufs);
     return rc;
 }
 
@@ -357,21 +381,24 @@ static int rows_to_result(qrun *r, sqlite3 *db, sqlite3_stmt *st, const tarn_qte
     size_t n = (size_t)sqlite3_column_count(st);
     const char **vals = tarn_xcalloc(n + 1, sizeof *vals);
     size_t *lens = tarn_xcalloc(n + 1, sizeof *lens);
+    bool *is_bool = tarn_xcalloc(n + 1, sizeof *is_bool);
+    tarn_qbool_columns(qt->sql, qt->len, is_bool, n);
     int rc = TARN_OK, src;
     while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
         if (!r->res->columns_sent)
-            rc = declare_columns(r, st, user_sql, true, err);
+            rc = declare_columns(r, st, user_sql, true, is_bool, err);
         for (size_t i = 0; i < n && !rc; i++)
-            vals[i] = qsql_text(st, (int)i, &lens[i]);
+            vals[i] = qsql_text(st, (int)i, is_bool[i], &lens[i]);
         if (!rc)
             rc = qresult_row(r->res, vals, lens, err);
     }
     if (!rc && src != SQLITE_DONE)
         rc = qsql_step_error(r, db, qt, user_sql, err);
     if (!rc && !r->res->columns_sent)
-        rc = declare_columns(r, st, user_sql, false, err);
+        rc = declare_columns(r, st, user_sql, false, is_bool, err);
     free(vals);
     free(lens);
+    free(is_bool);
     return rc;
 }
 

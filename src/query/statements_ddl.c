@@ -182,7 +182,9 @@ static int view_columns(qrun *r, const char *text, tarn_cat_table *v, tarn_error
         v->columns = tarn_xcalloc((size_t)n + 1, sizeof *v->columns);
         v->ncolumns = (size_t)n;
         for (int i = 0; i < n; i++) {
-            const char *decl = sqlite3_column_decltype(st, i);
+            char buf[256];
+            const char *decl =
+                tarn_qdecl_catalog_type(sqlite3_column_decltype(st, i), buf, sizeof buf);
             char auto_name[16];
             v->columns[i].name = tarn_xstrdup(qsql_column_name(st, i, text, auto_name,
                                                                  sizeof auto_name));

@@ -105,11 +105,11 @@ static char *declare_sql(const qs_table *q)
     tarn_buf_appendf(&b, "CREATE TABLE x(");
     for (int i = 0; i < q->ncols + q->nkeys; i++) {
         const tarn_cat_column *c = i < q->ncols ? &q->t.columns[i] : &q->t.partition_keys[i - q->ncols];
-        /* The type quoted, so that "array<string>" parses too; SQLite
-        ** stores it without the quotes. */
-        char *name = sqlite3_mprintf("\"%w\" \"%w\"", c->name, c->type);
-        tarn_buf_appendf(&b, "%s%s", i ? ", " : "", name);
-        sqlite3_free(name);
+        /* Text-valued types get TEXT affinity, dates and timestamps the
+        ** collation tarn_time (decltype.c). */
+        char *col = tarn_qdecl_column(c->name, c->type);
+        tarn_buf_appendf(&b, "%s%s", i ? ", " : "", col);
+        free(col);
     }
     tarn_buf_appendf(&b, ")");
     char *s = tarn_xstrdup(b.data);
@@ -233,7 +233,8 @@ static int usable_op(const qs_table *q, sqlite3_index_info *info, int i)
     if (op == QS_ISNULL || op == QS_NOTNULL)
         return op;
     const char *coll = sqlite3_vtab_collation(info, i);
-    if (coll && sqlite3_stricmp(coll, "BINARY") != 0)
+    if (coll && sqlite3_stricmp(coll, "BINARY") != 0 &&
+        sqlite3_stricmp(coll, TARN_QTIME_COLLATION) != 0)
         return -1;
     bool key = c->iColumn >= q->ncols;
     if (op == QS_EQ && sqlite3_vtab_in(info, i, -1))
@@ -349,6 +350,19 @@ static int vt_close(sqlite3_vtab_cursor *vc)
     return SQLITE_OK;
 }
 
+/* A date or timestamp constant in its column's form (decltype.c). */
+static void time_constant(const qs_table *q, int col, qs_val *v, char **owned)
+{
+    size_t n;
+    char *s = v->type == SQLITE_TEXT ? tarn_qtime_constant(q->types[col].id, v->s, v->n, &n) : NULL;
+    if (!s)
+        return;
+    free(*owned);
+    *owned = s;
+    v->s = s;
+    v->n = n;
+}
+
 /* Fill term t (column col, op) from argument v. */
 static void term_fill(const qs_table *q, qs_term *t, int col, int op, sqlite3_value *v)
 {
@@ -358,6 +372,7 @@ static void term_fill(const qs_table *q, qs_term *t, int col, int op, sqlite3_va
         return;
     if (op != QS_IN) {
         qs_val_from_sqlite(v, q->aff[col], &t->v, &t->owned);
+        time_constant(q, col, &t->v, &t->owned);
         return;
     }
     sqlite3_value *x;
@@ -367,6 +382,7 @@ static void term_fill(const qs_table *q, qs_term *t, int col, int op, sqlite3_va
         t->set_owned = tarn_xrealloc(t->set_owned, (size_t)(t->nset + 1) * sizeof *t->set_owned);
         t->set_owned[t->nset] = NULL;
         qs_val_from_sqlite(x, q->aff[col], &t->set[t->nset], &t->set_owned[t->nset]);
+        time_constant(q, col, &t->set[t->nset], &t->set_owned[t->nset]);
         t->nset++;
     }
     qs_term_hash_set(t);
@@ -517,6 +533,13 @@ static void result_val(sqlite3_context *ctx, const qs_val *v)
     }
 }
 
+/* Mark a boolean column's value (TARN_QBOOL_SUBTYPE). */
+static void bool_subtype(const qs_table *q, int i, const qs_val *v, sqlite3_context *ctx)
+{
+    if (v->type == SQLITE_INTEGER && q->types[i].id == TARN_TYPE_BOOLEAN)
+        sqlite3_result_subtype(ctx, TARN_QBOOL_SUBTYPE);
+}
+
 /* Partition key column i of partition part. */
 static void key_result(const qs_cursor *c, sqlite3_context *ctx, int part, int i)
 {
@@ -541,6 +564,7 @@ static int index_column(qs_cursor *c, sqlite3_context *ctx, int i)
     if (col)
         qs_value_get(col, row, &v, c->vbuf);
     result_val(ctx, &v);
+    bool_subtype(c->tab, i, &v, ctx);
     return SQLITE_OK;
 }
 
@@ -563,6 +587,7 @@ static int vt_column(sqlite3_vtab_cursor *vc, sqlite3_context *ctx, int i)
     qs_val v;
     qs_value_get(&c->batch.cols[b], row, &v, c->vbuf);
     result_val(ctx, &v);
+    bool_subtype(q, i, &v, ctx);
     return SQLITE_OK;
 }
 
@@ -637,6 +662,8 @@ int tarn_qscan_register(sqlite3 *db, tarn_qscan_ctx *ctx, tarn_error *err)
     ** sort with two helper threads (ignored where SQLite has no threads). */
     sqlite3_limit(db, SQLITE_LIMIT_WORKER_THREADS, 2);
     int rc = sqlite3_create_module_v2(db, "tarn", &qs_module, ctx, NULL);
+    if (rc == SQLITE_OK)
+        rc = tarn_qdecl_register(db);
     if (rc != SQLITE_OK)
         return tarn_error_set(err, TARN_ERR_INTERNAL, "query: cannot register the scan module: %s",
                               sqlite3_errmsg(db));

@@ -288,6 +288,34 @@ static void test_cast_semantics(void **state)
     check_cases(cases, sizeof cases / sizeof cases[0]);
 }
 
+/* x op ALL|ANY|SOME (subquery): the rewrite and SQL's three-valued
+** answers (false/true before NULL, NULL before the default). */
+static void test_quantified(void **state)
+{
+    static const struct rw_case cases[] = {
+        {true, "SELECT a FROM t WHERE x > ALL (SELECT y FROM u)",
+         "SELECT a FROM t WHERE (SELECT __tarn_quantified_all('>', x , \"__tarn_v\") FROM "
+         "(SELECT NULL AS \"__tarn_v\" WHERE 0 UNION ALL SELECT y FROM u))"},
+        {true, "SELECT f(x) = SOME (SELECT 1)",
+         "SELECT (SELECT __tarn_quantified_any('=', f(x) , \"__tarn_v\") FROM "
+         "(SELECT NULL AS \"__tarn_v\" WHERE 0 UNION ALL SELECT 1))"},
+        {true, "SELECT a + 1 > ALL (SELECT 1)",
+         "ERR: NOT_SUPPORTED: line 1:14: put the expression before '> ALL' in parentheses"},
+        {true, "SELECT count(ALL x), x > ANY(1)", "SELECT count(ALL x), x > ANY(1)"},
+        {false, "SELECT 1 > ALL (SELECT 0 WHERE 0)", "1"},
+        {false, "SELECT 1 = ANY (SELECT 0 WHERE 0)", "0"},
+        {false, "SELECT 1 > ALL (SELECT NULL)", "NULL"},
+        {false, "SELECT 1 = SOME (SELECT 1 UNION ALL SELECT NULL)", "1"},
+        {false, "SELECT 2 <> ALL (SELECT 1 UNION SELECT NULL)", "NULL"},
+        {false, "SELECT 2 <> ALL (SELECT 1 UNION SELECT 3)", "1"},
+        {false, "SELECT 3 < ANY (SELECT 1 UNION SELECT NULL)", "NULL"},
+        {false, "SELECT (1 + 1) >= ALL (SELECT 2 UNION SELECT 1)", "1"},
+        {false, "SELECT 'b' > ANY (SELECT 'a')", "1"},
+        {false, "SELECT count(*) FROM sales WHERE dt <= ALL (SELECT dt FROM sales WHERE dt IS NOT NULL)", "1"},
+    };
+    check_cases(cases, sizeof cases / sizeof cases[0]);
+}
+
 /* Athena's error texts for typical mistakes, at the user's position. */
 static void test_statements(void **state)
 {
@@ -361,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_origin),         cmocka_unit_test(test_cast_semantics),
         cmocka_unit_test(test_errors),         cmocka_unit_test(test_expression_rewrites),
         cmocka_unit_test(test_try_names),      cmocka_unit_test(test_statements),
+        cmocka_unit_test(test_quantified),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

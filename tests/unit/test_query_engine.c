@@ -210,6 +210,16 @@ static void test_unaliased_columns(void **state)
                   NULL, "\"_col0\",\"two\",\"_col2\",\"my col\"\n\"1\",\"2\",\"3\",\"4\"\n");
 }
 
+/* Boolean expressions print true/false (SQLite has 0/1); literals are
+** unnamed expressions, as in Athena. */
+static void test_boolean_results(void **state)
+{
+    expect_result(*state, "SELECT true, false AS f, 2 > 1, 1 IS NULL, CAST(CAST('t' AS BOOLEAN) AS "
+                          "VARCHAR), 3 > ALL (SELECT 1 UNION SELECT 2), 1 + 1",
+                  NULL, "\"_col0\",\"f\",\"_col2\",\"_col3\",\"_col4\",\"_col5\",\"_col6\"\n"
+                        "\"true\",\"false\",\"true\",\"false\",\"true\",\"true\",\"2\"\n");
+}
+
 /* A sink that collects what the engine hands it. */
 typedef struct collect {
     size_t ncols, rows;
@@ -830,6 +840,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_select_csv_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zero_rows_header_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unaliased_columns, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_boolean_results, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sink_sees_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_show_databases_and_tables, setup, teardown),
         cmocka_unit_test_setup_teardown(test_describe, setup, teardown),

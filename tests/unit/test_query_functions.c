@@ -257,6 +257,64 @@ static void test_regexp(void **state)
 }
 
 /* Trino docs, "Mathematical functions"; round is half away from zero. */
+/* chr, codepoint, the edit distances (over code points) and the URL parts. */
+static void test_text_functions(void **state)
+{
+    (void)state;
+    EQ("SELECT chr(65) || chr(233) || chr(128512)", "A\xc3\xa9\xf0\x9f\x98\x80");
+    EQ("SELECT chr(-1)", "ERR: INVALID_FUNCTION_ARGUMENT: Not a valid Unicode code point: -1");
+    EQ("SELECT codepoint('\xc3\xa9')", "233");
+    EQ("SELECT codepoint('ab')",
+       "ERR: INVALID_FUNCTION_ARGUMENT: Input string must be a single character string");
+    EQ("SELECT levenshtein_distance('kitten', 'sitting')", "3");
+    EQ("SELECT levenshtein_distance('', 'abc')", "3");
+    EQ("SELECT levenshtein_distance('Cura\xc3\xa7" "ao', 'Curacao')", "1");
+    EQ("SELECT hamming_distance('abc', 'abd')", "1");
+    EQ("SELECT hamming_distance('abc', 'ab')", "ERR: INVALID_FUNCTION_ARGUMENT: The input strings "
+                                              "to hamming_distance function must have the same length");
+    EQ("SELECT levenshtein_distance(NULL, 'a')", "NULL");
+    const char *u = "'https://user@example.com:8080/a/b.html?x=1&y=2#top'";
+    char sql[256];
+    static const char *const parts[][2] = {{"protocol", "https"}, {"host", "example.com"},
+                                           {"port", "8080"},      {"path", "/a/b.html"},
+                                           {"query", "x=1&y=2"},  {"fragment", "top"}};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        snprintf(sql, sizeof sql, "SELECT url_extract_%s(%s)", parts[i][0], u);
+        EQ(sql, parts[i][1]);
+    }
+    EQ("SELECT url_extract_host('http://who.int')", "who.int");
+    EQ("SELECT url_extract_path('http://who.int') = ''", "1");
+    EQ("SELECT url_extract_port('http://who.int/x')", "NULL");
+    EQ("SELECT url_extract_query('http://who.int/x')", "NULL");
+    EQ("SELECT url_extract_host('not a url')", "NULL");
+    EQ("SELECT url_extract_host('/relative/path')", "NULL");
+}
+
+/* CAST(text AS DECIMAL) rounds on the text's digits, as Trino's
+** BigDecimal does: the double nearest 1.005 is below it. */
+static void test_cast_decimal_text(void **state)
+{
+    (void)state;
+    EQ("SELECT CAST('1.005' AS DECIMAL(10,2))", "1.01");
+    EQ("SELECT CAST(' -0.995 ' AS DECIMAL(5,2))", "-1.0");
+    EQ("SELECT CAST('9.9949' AS DECIMAL(4,2))", "9.99");
+    EQ("SELECT CAST('-.5' AS DECIMAL(3,0))", "-1.0");
+    EQ("SELECT CAST('123456789012345678.125' AS DECIMAL(38,2))", "123456789012345678.13");
+    EQ("SELECT CAST('0.5' AS DECIMAL(38,0))", "1");
+    EQ("SELECT CAST('1e2' AS DECIMAL(5,1))", "100.0");
+}
+
+/* Booleans carry TARN_QBOOL_SUBTYPE, so CAST(b AS VARCHAR) spells them. */
+static void test_cast_boolean_varchar(void **state)
+{
+    (void)state;
+    EQ("SELECT CAST(CAST('t' AS BOOLEAN) AS VARCHAR)", "true");
+    EQ("SELECT CAST(CAST(0 AS BOOLEAN) AS VARCHAR) || '!'", "false!");
+    EQ("SELECT CAST(1 AS VARCHAR)", "1");
+    EQ("SELECT CAST('99.96' AS DECIMAL(3,1))", "ERR: INVALID_CAST_ARGUMENT: Cannot cast VARCHAR "
+                                               "'99.96' to DECIMAL(3, 1). Value too large.");
+}
+
 static void test_math(void **state)
 {
     EQ("SELECT round(2.5)", "3.0");
@@ -398,6 +456,8 @@ int main(void)
         cmocka_unit_test(test_date_format_parse),   cmocka_unit_test(test_iso8601),
         cmocka_unit_test(test_strings),             cmocka_unit_test(test_regexp),
         cmocka_unit_test(test_math),                cmocka_unit_test(test_aggregates),
+        cmocka_unit_test(test_cast_decimal_text), cmocka_unit_test(test_cast_boolean_varchar),
+        cmocka_unit_test(test_text_functions),
         cmocka_unit_test(test_approx_distinct_large), cmocka_unit_test(test_json),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
