@@ -216,8 +216,9 @@ static int list_location(qs_cursor *c, const char *location, int part, tarn_erro
                               "fix the table's LOCATION)", location, err->msg);
     if (rc == TARN_OK && c->nobjs == before)
         return tarn_error_set(err, TARN_ERR_NOTFOUND,
-                              "s3://%s/%s: no objects (the table's data was deleted or moved; "
-                              "run the crawler or MSCK REPAIR TABLE)", u.bucket, u.key);
+                              "HIVE_FILE_NOT_FOUND: s3://%s/%s: no objects (the table's data "
+                              "was deleted or moved; run the crawler or MSCK REPAIR TABLE)",
+                              u.bucket, u.key);
     return rc;
 }
 

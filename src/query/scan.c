@@ -206,8 +206,13 @@ static int fail(qs_cursor *c, const qs_object *o, const tarn_error *e)
     char msg[sizeof e->msg];
     snprintf(msg, sizeof msg, "%s", e->msg);
     strip_local_path(msg, c->path);
-    tarn_error_set(&ctx->err, e->code ? e->code : TARN_ERR_CORRUPT, "s3://%s/%s: %s", o->bucket,
-                   o->key, msg);
+    /* Trino's codes: a split that cannot be opened, or one that fails
+    ** while it is read. */
+    const char *code = e->code == TARN_ERR_NOTFOUND ? "HIVE_CANNOT_OPEN_SPLIT: Error opening "
+                                                      "Hive split"
+                                                    : "HIVE_CURSOR_ERROR:";
+    tarn_error_set(&ctx->err, e->code ? e->code : TARN_ERR_CORRUPT, "%s s3://%s/%s: %s", code,
+                   o->bucket, o->key, msg);
     return SQLITE_ERROR;
 }
 

@@ -298,7 +298,7 @@ t "a one-partition query still runs under the cutoff" eval \
 # ---- a table whose files were deleted ----
 t "delete silver's files" run 0 s3 rm --recursive s3://etl-poc-data-silver/who_covid/
 t "a query over silver fails naming the location" eval \
-    "q 1 'SELECT count(*), sum(new_cases) FROM silver_who_covid' && has 's3://etl-poc-data-silver/who_covid/' err"
+    "q 1 'SELECT count(*), sum(new_cases) FROM silver_who_covid' && has 's3://etl-poc-data-silver/who_covid/' err && has HIVE_FILE_NOT_FOUND err"
 t "  recorded FAILED in history" failed_in_history "$(last_id)" "s3://etl-poc-data-silver/who_covid/"
 t "gold is still queryable" eval "q 0 'SELECT count(*) AS n FROM gold_who_covid' && grep -qx '\"$(fact rows)\"' out"
 

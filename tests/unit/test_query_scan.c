@@ -674,7 +674,8 @@ static void test_object_deleted_during_scan(void **state)
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         ;
     assert_int_equal(rc, SQLITE_ERROR);
-    assert_string_equal(f->ctx.err.msg, "s3://data/sales/country=FR/part-0.parquet: object does "
+    assert_string_equal(f->ctx.err.msg, "HIVE_CANNOT_OPEN_SPLIT: Error opening Hive split "
+                        "s3://data/sales/country=FR/part-0.parquet: object does "
                         "not exist (the table's data was deleted or moved; run the crawler or "
                         "MSCK REPAIR TABLE)");
     assert_int_equal(f->ctx.err.code, TARN_ERR_NOTFOUND);
