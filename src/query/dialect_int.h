@@ -130,6 +130,9 @@ void tarn_qfunc_verror(sqlite3_context *ctx, bool null_instead, const char *code
 ** tables above that can fail), NULL-terminated (dialect.c). */
 extern const char *const tarn_qdialect_try_names[];
 
+/* True if any of the argc arguments is SQL NULL. */
+bool tarn_qfunc_any_null(int argc, sqlite3_value **argv);
+
 /* The text of a value (NULL for SQL NULL); numbers are converted. */
 const char *tarn_qfunc_text(sqlite3_value *v, int *n);
 

@@ -126,3 +126,11 @@ int tarn_qfunc_register(sqlite3 *db, tarn_error *err)
     }
     return TARN_OK;
 }
+
+bool tarn_qfunc_any_null(int argc, sqlite3_value **argv)
+{
+    for (int i = 0; i < argc; i++)
+        if (sqlite3_value_type(argv[i]) == SQLITE_NULL)
+            return true;
+    return false;
+}

@@ -188,18 +188,10 @@ static jregex *pattern_arg(sqlite3_context *ctx, sqlite3_value **argv, int idx)
     return sqlite3_get_auxdata(ctx, idx);   /* NULL if SQLite freed it at once */
 }
 
-static bool null_arg(int argc, sqlite3_value **argv)
-{
-    for (int i = 0; i < argc; i++)
-        if (sqlite3_value_type(argv[i]) == SQLITE_NULL)
-            return true;
-    return false;
-}
-
 static void fn_regexp_like(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     jregex *r;
-    if (null_arg(argc, argv) || !(r = pattern_arg(ctx, argv, 1)))
+    if (tarn_qfunc_any_null(argc, argv) || !(r = pattern_arg(ctx, argv, 1)))
         return;
     sqlite3_result_int(ctx, regexec(&r->re, (const char *)sqlite3_value_text(argv[0]), 0, NULL, 0) == 0);
 }
@@ -209,7 +201,7 @@ static void fn_regexp_like(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 static void fn_regexp_extract(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     jregex *r;
-    if (null_arg(argc, argv) || !(r = pattern_arg(ctx, argv, 1)))
+    if (tarn_qfunc_any_null(argc, argv) || !(r = pattern_arg(ctx, argv, 1)))
         return;
     int64_t g = argc > 2 ? sqlite3_value_int64(argv[2]) : 0;
     if (g < 0 || g > r->ngroups)
@@ -256,7 +248,7 @@ static const char *append_replacement(tarn_buf *b, const char *rep, const char *
 static void fn_regexp_replace(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     jregex *r;
-    if (null_arg(argc, argv) || !(r = pattern_arg(ctx, argv, 1)))
+    if (tarn_qfunc_any_null(argc, argv) || !(r = pattern_arg(ctx, argv, 1)))
         return;
     const char *s = (const char *)sqlite3_value_text(argv[0]);
     const char *rep = argc > 2 ? (const char *)sqlite3_value_text(argv[2]) : "";
@@ -287,7 +279,7 @@ static void fn_regexp_replace(sqlite3_context *ctx, int argc, sqlite3_value **ar
 static void fn_regexp_count(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     jregex *r;
-    if (null_arg(argc, argv) || !(r = pattern_arg(ctx, argv, 1)))
+    if (tarn_qfunc_any_null(argc, argv) || !(r = pattern_arg(ctx, argv, 1)))
         return;
     const char *s = (const char *)sqlite3_value_text(argv[0]);
     size_t n = strlen(s), at = 0;

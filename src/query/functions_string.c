@@ -35,19 +35,11 @@ static int64_t char_count(const char *s, size_t n)
     return c;
 }
 
-static bool any_null(int argc, sqlite3_value **argv)
-{
-    for (int i = 0; i < argc; i++)
-        if (sqlite3_value_type(argv[i]) == SQLITE_NULL)
-            return true;
-    return false;
-}
-
 /* split_part(s, delimiter, index): the index-th field (1-based), NULL past
 ** the last; an empty delimiter splits into characters. */
 static void fn_split_part(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-    if (any_null(argc, argv))
+    if (tarn_qfunc_any_null(argc, argv))
         return;
     int n, dn;
     const char *s = tarn_qfunc_text(argv[0], &n), *d = tarn_qfunc_text(argv[1], &dn);
@@ -75,7 +67,7 @@ static void fn_split_part(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 ** occurrence (negative: counted from the end), 0 when absent. */
 static void fn_strpos(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-    if (any_null(argc, argv))
+    if (tarn_qfunc_any_null(argc, argv))
         return;
     int n, sn;
     const char *s = tarn_qfunc_text(argv[0], &n), *sub = tarn_qfunc_text(argv[1], &sn);
@@ -102,7 +94,7 @@ static void fn_position(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 static void fn_pad(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     bool left = tarn_qfunc_data(ctx) != NULL;
-    if (any_null(argc, argv))
+    if (tarn_qfunc_any_null(argc, argv))
         return;
     int n, pn;
     const char *s = tarn_qfunc_text(argv[0], &n), *pad = tarn_qfunc_text(argv[2], &pn);
@@ -156,7 +148,7 @@ static void fn_concat(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     if (argc < 2)
         return tarn_qfunc_fail(ctx, "INVALID_FUNCTION_ARGUMENT",
                                 "There must be two or more concatenation arguments");
-    if (any_null(argc, argv))
+    if (tarn_qfunc_any_null(argc, argv))
         return;
     tarn_buf b;
     tarn_buf_init(&b, 1 << 30);
@@ -192,7 +184,7 @@ static void fn_trim(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 static void fn_starts_with(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-    if (any_null(argc, argv))
+    if (tarn_qfunc_any_null(argc, argv))
         return;
     int n, pn;
     const char *s = tarn_qfunc_text(argv[0], &n), *p = tarn_qfunc_text(argv[1], &pn);
@@ -202,7 +194,7 @@ static void fn_starts_with(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 /* replace(s, search): every occurrence removed. */
 static void fn_replace2(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-    if (any_null(argc, argv))
+    if (tarn_qfunc_any_null(argc, argv))
         return;
     int n, sn;
     const char *s = tarn_qfunc_text(argv[0], &n), *x = tarn_qfunc_text(argv[1], &sn);

@@ -52,17 +52,9 @@ static int utf8_put(uint32_t v, char *out)
     return 4;
 }
 
-static bool has_null(int argc, sqlite3_value **argv)
-{
-    for (int i = 0; i < argc; i++)
-        if (sqlite3_value_type(argv[i]) == SQLITE_NULL)
-            return true;
-    return false;
-}
-
 static void fn_chr(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-    if (has_null(argc, argv))
+    if (tarn_qfunc_any_null(argc, argv))
         return;
     sqlite3_int64 v = sqlite3_value_int64(argv[0]);
     if (v < 0 || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
@@ -74,7 +66,7 @@ static void fn_chr(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 static void fn_codepoint(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-    if (has_null(argc, argv))
+    if (tarn_qfunc_any_null(argc, argv))
         return;
     int n;
     const char *s = tarn_qfunc_text(argv[0], &n);
@@ -91,7 +83,7 @@ static void fn_codepoint(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 /* levenshtein_distance (data NULL) or hamming_distance (data non-NULL). */
 static void fn_distance(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-    if (has_null(argc, argv))
+    if (tarn_qfunc_any_null(argc, argv))
         return;
     int na, nb;
     const char *a = tarn_qfunc_text(argv[0], &na), *b = tarn_qfunc_text(argv[1], &nb);
@@ -178,7 +170,7 @@ static bool url_split(const char *s, size_t n, url_parts *u)
 
 static void fn_url(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-    if (has_null(argc, argv))
+    if (tarn_qfunc_any_null(argc, argv))
         return;
     int part = *(const int *)tarn_qfunc_data(ctx), n;
     const char *s = tarn_qfunc_text(argv[0], &n);

@@ -18,9 +18,15 @@
 // read_parquet with hive_partitioning for gold, read_csv for raw. Answers are
 // compared row by row: in order when the query ends in ORDER BY, as sorted
 // multisets otherwise; numbers to 1e-9 relative; dates and timestamps as ISO
-// text (timestamps with six fraction digits); NULL only equals NULL. The
-// expected answers come from DuckDB only. Prints `ok - ...` / `not ok - ...`
-// per query and exits non-zero on any failure.
+// text (timestamps with six fraction digits); NULL only equals NULL; the
+// column count, and every column name tarn gives (not Athena's _colN),
+// equal DuckDB's. Where DuckDB's semantics differ from Trino's (integer
+// division, date_diff, CAST of a DOUBLE to BIGINT, count_if over no rows,
+// regexp_extract without a match...), the DuckDB spelling says so and gets
+// Trino's answer. Last, `tarn query` on a terminal (through script(1)) must
+// print a boxed table of DuckDB's rows with the row count and the figures
+// below it. The expected answers come from DuckDB only. Prints `ok - ...` /
+// `not ok - ...` per check and exits non-zero on any failure.
 import { DuckDBInstance } from '@duckdb/node-api';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
