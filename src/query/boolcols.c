@@ -67,7 +67,8 @@ static bool bool_function(const btoks *b, size_t i)
 {
     static const char *const fns[] = {"regexp_like", "starts_with", "is_nan", "is_finite",
                                       "is_infinite", "bool_and", "bool_or", "every",
-                                      "__tarn_cast_boolean", "__tarn_try_cast_boolean"};
+                                      "__tarn_cast_boolean", "__tarn_try_cast_boolean",
+                                      "__tarn_quantified"};
     for (size_t k = 0; k < sizeof fns / sizeof fns[0]; k++)
         if (is_word(b, i, fns[k]))
             return true;
@@ -85,11 +86,7 @@ static bool item_is_bool(const btoks *b, size_t from, size_t to)
     }
     if (end > from + 1 && is_punct(b, from, "(") && is_punct(b, end - 1, ")") &&
         after_group(b, from) == end) {
-        /* x op ALL|ANY (...) as dialect.c rewrites it is boolean; another
-        ** scalar subquery is as boolean as its own column: unknown. */
-        if (is_word(b, from + 1, "SELECT") && (is_word(b, from + 2, "__tarn_quantified_all") ||
-                                               is_word(b, from + 2, "__tarn_quantified_any")))
-            return true;
+        /* A scalar subquery is as boolean as its own column: unknown. */
         if (is_word(b, from + 1, "SELECT") || is_word(b, from + 1, "WITH") ||
             is_word(b, from + 1, "VALUES"))
             return false;

@@ -774,11 +774,14 @@ static size_t operand_start(const rewriter *rw, size_t p)
     return p;
 }
 
-/* x op ALL|ANY|SOME (subquery) at token i (the comparison operator):
-** SQLite has no quantified comparisons, so x moves into an aggregate over
-** the subquery's rows, named by a first SELECT that yields none:
-** (SELECT __tarn_quantified_all('op', x, "__tarn_v") FROM (SELECT NULL AS
-** "__tarn_v" WHERE 0 UNION ALL subquery)). */
+/* x op ALL|ANY|SOME (subquery) at token i (the comparison operator).
+** SQLite has no quantified comparisons. = ANY and <> ALL are IN and NOT
+** IN. Otherwise the subquery is summed up once by an aggregate over its
+** rows (named by a first SELECT that yields none), so it stays
+** uncorrelated, and x is judged against the summary:
+** __tarn_quantified('op', all, x, (SELECT __tarn_quantified_summary(
+** "__tarn_v") FROM (SELECT NULL AS "__tarn_v" WHERE 0 UNION ALL
+** subquery))). */
 static int rewrite_quantified(rewriter *rw, size_t i)
 {
     static const char *ops[] = {"=", "<>", "!=", "<", "<=", ">", ">="};
@@ -799,13 +802,19 @@ static int rewrite_quantified(rewriter *rw, size_t i)
         return fail_at(rw, TARN_ERR_UNSUPPORTED, rw->toks[i].off, "NOT_SUPPORTED",
                        "put the expression before '%s %s' in parentheses", ops[o],
                        all ? "ALL" : "ANY");
-    add_around(rw, start, tarn_xasprintf("(SELECT __tarn_quantified_%s('%s', ",
-                                         all ? "all" : "any", ops[o]), true);
-    replace(rw, i, tarn_xstrdup(", \"__tarn_v\") FROM"), rw->toks[i].off);
+    bool eq = !strcmp(ops[o], "="), ne = !strcmp(ops[o], "<>") || !strcmp(ops[o], "!=");
+    if ((eq && !all) || (ne && all)) {
+        replace(rw, i, tarn_xstrdup(eq ? "IN" : "NOT IN"), rw->toks[i].off);
+        drop_range(rw, q, open);
+        return TARN_OK;
+    }
+    add_around(rw, start, tarn_xasprintf("__tarn_quantified('%s', %d, ", ops[o], all), true);
+    replace(rw, i, tarn_xstrdup(", (SELECT __tarn_quantified_summary(\"__tarn_v\") FROM"),
+            rw->toks[i].off);
     drop_range(rw, q, open);
     add_around(rw, next_sig(rw, open), tarn_xstrdup("SELECT NULL AS \"__tarn_v\" WHERE 0 UNION ALL "),
                true);
-    add_around(rw, close, tarn_xstrdup(")"), false);
+    add_around(rw, close, tarn_xstrdup("))"), false);
     return TARN_OK;
 }
 

@@ -382,71 +382,193 @@ static void percentile_final(sqlite3_context *ctx)
 
 /* ---- quantified comparisons ---------------------------------------------- */
 
-/* __tarn_quantified_all|any(op, x, v): what dialect.c turns x op ALL and
-** x op ANY|SOME (subquery) into, over the subquery's rows v. Three-valued as in SQL:
-** ALL is false if some x op v is false, else NULL if some is NULL, else
-** true (also over no rows); ANY is true if some is true, else NULL if some
-** is NULL, else false. */
-typedef struct quant_state {
-    bool any_true, any_false, any_null;
-} quant_state;
+/* dialect.c turns x op ALL|ANY (subquery) into
+** __tarn_quantified(op, all, x, (SELECT __tarn_quantified_summary(v) FROM
+** (subquery))): the subquery is summed up once, uncorrelated, as its row
+** count, NULL count, least and greatest value (SQLite's order: numbers
+** before text, text by bytes), and each x is judged against the summary,
+** three-valued as in SQL: ALL is false if some x op v is false, else NULL
+** if some is NULL, else true (also over no rows); ANY is true if some is
+** true, else NULL if some is NULL, else false. (= ANY and <> ALL become IN
+** and NOT IN, which need the values themselves.) */
 
-/* x op v with SQLite's ordering (numbers before text; text by bytes);
-** -1 for NULL. */
-static int quant_cmp(const char *op, sqlite3_value *x, sqlite3_value *v)
+/* One non-NULL value, from an argument or from a summary blob. */
+typedef struct quant_val {
+    int type;
+    sqlite3_int64 i;
+    double d;
+    const unsigned char *p;
+    int len;
+} quant_val;
+
+static quant_val quant_of(sqlite3_value *v)
 {
-    int tx = sqlite3_value_type(x), tv = sqlite3_value_type(v);
-    if (tx == SQLITE_NULL || tv == SQLITE_NULL)
-        return -1;
-    bool nx = tx == SQLITE_INTEGER || tx == SQLITE_FLOAT, nv = tv == SQLITE_INTEGER || tv == SQLITE_FLOAT;
-    int c;
-    if (nx && nv) {
-        double a = sqlite3_value_double(x), b = sqlite3_value_double(v);
-        if (tx == SQLITE_INTEGER && tv == SQLITE_INTEGER) {
-            sqlite3_int64 i = sqlite3_value_int64(x), j = sqlite3_value_int64(v);
-            c = i < j ? -1 : i > j;
-        } else {
-            c = a < b ? -1 : a > b;
-        }
-    } else if (nx != nv) {
-        c = nx ? -1 : 1;
-    } else {
-        int la = sqlite3_value_bytes(x), lb = sqlite3_value_bytes(v);
-        const void *a = sqlite3_value_blob(x), *b = sqlite3_value_blob(v);
-        int m = la < lb ? la : lb, r = m ? memcmp(a, b, (size_t)m) : 0;
-        c = r ? (r < 0 ? -1 : 1) : la < lb ? -1 : la > lb;
+    quant_val q = {sqlite3_value_type(v), 0, 0, NULL, 0};
+    if (q.type == SQLITE_INTEGER)
+        q.i = sqlite3_value_int64(v);
+    else if (q.type == SQLITE_FLOAT)
+        q.d = sqlite3_value_double(v);
+    else if (q.type != SQLITE_NULL) {
+        q.p = sqlite3_value_blob(v);
+        q.len = sqlite3_value_bytes(v);
     }
-    if (!strcmp(op, "=")) return c == 0;
-    if (!strcmp(op, "<>") || !strcmp(op, "!=")) return c != 0;
-    if (!strcmp(op, "<")) return c < 0;
-    if (!strcmp(op, "<=")) return c <= 0;
-    if (!strcmp(op, ">")) return c > 0;
-    return c >= 0;
+    return q;
 }
 
-static void quant_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+/* -1, 0, 1 as a is below, equal to, above b; neither is NULL. */
+static int quant_cmp3(const quant_val *a, const quant_val *b)
+{
+    bool na = a->type == SQLITE_INTEGER || a->type == SQLITE_FLOAT;
+    bool nb = b->type == SQLITE_INTEGER || b->type == SQLITE_FLOAT;
+    if (na != nb)
+        return na ? -1 : 1;
+    if (na && a->type == SQLITE_INTEGER && b->type == SQLITE_INTEGER)
+        return a->i < b->i ? -1 : a->i > b->i;
+    if (na) {
+        double x = a->type == SQLITE_INTEGER ? (double)a->i : a->d;
+        double y = b->type == SQLITE_INTEGER ? (double)b->i : b->d;
+        return x < y ? -1 : x > y;
+    }
+    int m = a->len < b->len ? a->len : b->len, r = m ? memcmp(a->p, b->p, (size_t)m) : 0;
+    return r ? (r < 0 ? -1 : 1) : a->len < b->len ? -1 : a->len > b->len;
+}
+
+typedef struct quant_sum {
+    sqlite3_int64 n, nnull;
+    sqlite3_value *lo, *hi;
+} quant_sum;
+
+static void quant_sum_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     (void)argc;
-    quant_state *s = sqlite3_aggregate_context(ctx, sizeof *s);
-    const char *op = (const char *)sqlite3_value_text(argv[0]);
-    if (!s || !op)
+    quant_sum *s = sqlite3_aggregate_context(ctx, sizeof *s);
+    if (!s)
         return;
-    int r = quant_cmp(op, argv[1], argv[2]);
-    s->any_true |= r == 1;
-    s->any_false |= r == 0;
-    s->any_null |= r < 0;
+    s->n++;
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+        s->nnull++;
+        return;
+    }
+    quant_val v = quant_of(argv[0]);
+    quant_val lo = s->lo ? quant_of(s->lo) : v, hi = s->hi ? quant_of(s->hi) : v;
+    if (!s->lo || quant_cmp3(&v, &lo) < 0) {
+        sqlite3_value_free(s->lo);
+        s->lo = sqlite3_value_dup(argv[0]);
+    }
+    if (!s->hi || quant_cmp3(&v, &hi) > 0) {
+        sqlite3_value_free(s->hi);
+        s->hi = sqlite3_value_dup(argv[0]);
+    }
 }
 
-static void quant_final(sqlite3_context *ctx)
+/* Append v to b as a type byte and its value (8 bytes, or a 4-byte length
+** and the bytes). */
+static void quant_put(tarn_buf *b, sqlite3_value *v)
 {
-    quant_state *s = sqlite3_aggregate_context(ctx, 0);
-    quant_state z = {0};
+    quant_val q = quant_of(v);
+    unsigned char t = (unsigned char)q.type;
+    tarn_buf_append(b, &t, 1);
+    if (q.type == SQLITE_INTEGER)
+        tarn_buf_append(b, &q.i, 8);
+    else if (q.type == SQLITE_FLOAT)
+        tarn_buf_append(b, &q.d, 8);
+    else {
+        uint32_t n = (uint32_t)q.len;
+        tarn_buf_append(b, &n, 4);
+        tarn_buf_append(b, q.p, (size_t)q.len);
+    }
+}
+
+/* The summary: n, nnull, then lo and hi when some value is not NULL. */
+static void quant_sum_final(sqlite3_context *ctx)
+{
+    quant_sum *s = sqlite3_aggregate_context(ctx, 0), z = {0};
     if (!s)
         s = &z;
-    bool all = sqlite3_user_data(ctx) != NULL;
-    if (all ? s->any_false : s->any_true)
-        return sqlite3_result_int(ctx, !all);
-    if (s->any_null)
+    tarn_buf b;
+    tarn_buf_init(&b, 0);
+    tarn_buf_append(&b, &s->n, 8);
+    tarn_buf_append(&b, &s->nnull, 8);
+    if (s->lo) {
+        quant_put(&b, s->lo);
+        quant_put(&b, s->hi);
+    }
+    sqlite3_result_blob(ctx, b.data, (int)b.len, SQLITE_TRANSIENT);
+    tarn_buf_free(&b);
+    sqlite3_value_free(s->lo);
+    sqlite3_value_free(s->hi);
+}
+
+/* Read one value quant_put wrote at *p (below end); false if malformed. */
+static bool quant_get(const unsigned char **p, const unsigned char *end, quant_val *v)
+{
+    if (end - *p < 1)
+        return false;
+    v->type = *(*p)++;
+    if (v->type == SQLITE_INTEGER || v->type == SQLITE_FLOAT) {
+        if (end - *p < 8)
+            return false;
+        memcpy(v->type == SQLITE_INTEGER ? (void *)&v->i : (void *)&v->d, *p, 8);
+        *p += 8;
+        return true;
+    }
+    uint32_t n;
+    if (end - *p < 4)
+        return false;
+    memcpy(&n, *p, 4);
+    *p += 4;
+    if ((size_t)(end - *p) < n)
+        return false;
+    v->p = *p;
+    v->len = (int)n;
+    *p += n;
+    return true;
+}
+
+/* Whether some v of [lo, hi] makes x op v true (want) or false (!want),
+** judged by the extremes: the answer for ALL (look for a false) and ANY
+** (look for a true). */
+static bool quant_witness(const char *op, bool want, const quant_val *x, const quant_val *lo,
+                          const quant_val *hi)
+{
+    int clo = quant_cmp3(x, lo), chi = quant_cmp3(x, hi);
+    bool eq = !strcmp(op, "="), ne = !strcmp(op, "<>") || !strcmp(op, "!=");
+    if (eq || ne) /* some v differs from x, or (ANY =) every v equals x */
+        return (eq != want) ? (clo != 0 || chi != 0) : (clo == 0 && chi == 0);
+    if (!strcmp(op, ">"))
+        return want ? clo > 0 : chi <= 0;
+    if (!strcmp(op, ">="))
+        return want ? clo >= 0 : chi < 0;
+    if (!strcmp(op, "<"))
+        return want ? chi < 0 : clo >= 0;
+    return want ? chi <= 0 : clo > 0; /* <= */
+}
+
+static void quant_judge(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const char *op = (const char *)sqlite3_value_text(argv[0]);
+    bool all = sqlite3_value_int(argv[1]) != 0;
+    const unsigned char *p = sqlite3_value_blob(argv[3]), *end = p + sqlite3_value_bytes(argv[3]);
+    sqlite3_int64 n, nnull;
+    quant_val lo, hi;
+    if (!op || !p || end - p < 16)
+        return sqlite3_result_error(ctx, "internal: malformed quantified comparison", -1);
+    memcpy(&n, p, 8);
+    memcpy(&nnull, p + 8, 8);
+    p += 16;
+    if (n == 0)
+        return sqlite3_result_int(ctx, all);
+    if (sqlite3_value_type(argv[2]) == SQLITE_NULL)
+        return sqlite3_result_null(ctx);
+    if (n > nnull) {
+        if (!quant_get(&p, end, &lo) || !quant_get(&p, end, &hi))
+            return sqlite3_result_error(ctx, "internal: malformed quantified summary", -1);
+        quant_val x = quant_of(argv[2]);
+        if (quant_witness(op, !all, &x, &lo, &hi))
+            return sqlite3_result_int(ctx, !all);
+    }
+    if (nnull > 0)
         return sqlite3_result_null(ctx);
     sqlite3_result_int(ctx, all);
 }
@@ -489,13 +611,12 @@ int tarn_qfunc_register_agg(sqlite3 *db)
     for (size_t i = 0; rc == SQLITE_OK && i < sizeof plain / sizeof plain[0]; i++)
         rc = sqlite3_create_function(db, plain[i].name, plain[i].nargs, flags, (void *)plain[i].data,
                                      NULL, plain[i].step, plain[i].final);
-    static const int all = 1;
     if (rc == SQLITE_OK)
-        rc = sqlite3_create_function(db, "__tarn_quantified_all", 3, flags, (void *)&all, NULL,
-                                     quant_step, quant_final);
+        rc = sqlite3_create_function(db, "__tarn_quantified_summary", 1, flags, NULL, NULL,
+                                     quant_sum_step, quant_sum_final);
     if (rc == SQLITE_OK)
-        rc = sqlite3_create_function(db, "__tarn_quantified_any", 3, flags, NULL, NULL, quant_step,
-                                     quant_final);
+        rc = sqlite3_create_function(db, "__tarn_quantified", 4, flags, NULL, quant_judge, NULL,
+                                     NULL);
     static const int r_kinds[] = {R_CORR, R_COVAR_SAMP, R_COVAR_POP, R_SLOPE, R_INTERCEPT};
     static const char *r_names[] = {"corr", "covar_samp", "covar_pop", "regr_slope", "regr_intercept"};
     for (size_t i = 0; rc == SQLITE_OK && i < sizeof r_kinds / sizeof r_kinds[0]; i++)

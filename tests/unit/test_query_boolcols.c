@@ -55,8 +55,9 @@ static void test_statement_shapes(void **state)
     assert_string_equal(flags("WITH c AS (SELECT a > 1 AS x FROM t) SELECT DISTINCT x, x = 1 "
                               "FROM c UNION SELECT 1, 2", 2), "01");
     /* x > ALL (...) as the dialect rewrites it; another scalar subquery. */
-    assert_string_equal(flags("SELECT (SELECT __tarn_quantified_all('>', x, \"__tarn_v\") FROM "
-                              "(SELECT NULL AS \"__tarn_v\" WHERE 0 UNION ALL SELECT 1)), "
+    assert_string_equal(flags("SELECT __tarn_quantified('>', 1, x, (SELECT "
+                              "__tarn_quantified_summary(\"__tarn_v\") FROM (SELECT NULL AS "
+                              "\"__tarn_v\" WHERE 0 UNION ALL SELECT 1))), "
                               "(SELECT max(a > 1) FROM t)", 2), "10");
     /* Items after a * cannot be counted: unknown (false). */
     assert_string_equal(flags("SELECT a > 1, *, b > 1 FROM t", 3), "100");

@@ -294,11 +294,11 @@ static void test_quantified(void **state)
 {
     static const struct rw_case cases[] = {
         {true, "SELECT a FROM t WHERE x > ALL (SELECT y FROM u)",
-         "SELECT a FROM t WHERE (SELECT __tarn_quantified_all('>', x , \"__tarn_v\") FROM "
-         "(SELECT NULL AS \"__tarn_v\" WHERE 0 UNION ALL SELECT y FROM u))"},
-        {true, "SELECT f(x) = SOME (SELECT 1)",
-         "SELECT (SELECT __tarn_quantified_any('=', f(x) , \"__tarn_v\") FROM "
-         "(SELECT NULL AS \"__tarn_v\" WHERE 0 UNION ALL SELECT 1))"},
+         "SELECT a FROM t WHERE __tarn_quantified('>', 1, x , (SELECT "
+         "__tarn_quantified_summary(\"__tarn_v\") FROM (SELECT NULL AS \"__tarn_v\" WHERE 0 "
+         "UNION ALL SELECT y FROM u)))"},
+        {true, "SELECT f(x) = SOME (SELECT 1)", "SELECT f(x) IN (SELECT 1)"},
+        {true, "SELECT x <> ALL (SELECT 1)", "SELECT x NOT IN (SELECT 1)"},
         {true, "SELECT a + 1 > ALL (SELECT 1)",
          "ERR: NOT_SUPPORTED: line 1:14: put the expression before '> ALL' in parentheses"},
         {true, "SELECT count(ALL x), x > ANY(1)", "SELECT count(ALL x), x > ANY(1)"},
@@ -311,6 +311,16 @@ static void test_quantified(void **state)
         {false, "SELECT 3 < ANY (SELECT 1 UNION SELECT NULL)", "NULL"},
         {false, "SELECT (1 + 1) >= ALL (SELECT 2 UNION SELECT 1)", "1"},
         {false, "SELECT 'b' > ANY (SELECT 'a')", "1"},
+        {false, "SELECT 2 = ALL (SELECT 2 UNION ALL SELECT 2)", "1"},
+        {false, "SELECT 2 = ALL (SELECT 2 UNION SELECT 3)", "0"},
+        {false, "SELECT 2 = ALL (SELECT 2 UNION ALL SELECT NULL)", "NULL"},
+        {false, "SELECT 2 <> ANY (SELECT 2)", "0"},
+        {false, "SELECT 2 <> ANY (SELECT 3 UNION SELECT 2)", "1"},
+        {false, "SELECT NULL > ALL (SELECT 1 WHERE 0)", "1"},
+        {false, "SELECT NULL > ANY (SELECT 1)", "NULL"},
+        {false, "SELECT 'b' < ALL (SELECT 'c' UNION SELECT 'd')", "1"},
+        {false, "SELECT 5 <= ANY (SELECT 1 UNION SELECT 5)", "1"},
+        {false, "SELECT 1.5 < ALL (SELECT 2 UNION SELECT 1.75)", "1"},
         {false, "SELECT count(*) FROM sales WHERE dt <= ALL (SELECT dt FROM sales WHERE dt IS NOT NULL)", "1"},
     };
     check_cases(cases, sizeof cases / sizeof cases[0]);
