@@ -285,15 +285,6 @@ typedef struct lister {
     size_t n, cap;
 } lister;
 
-/* Whether a path relative to a target has a hidden part ('_' or '.' first). */
-static bool hidden(const char *rel)
-{
-    for (const char *p = rel; *p; p++)
-        if ((p == rel || p[-1] == '/') && (*p == '_' || *p == '.'))
-            return true;
-    return false;
-}
-
 /* Whether one of the target's exclusions matches rel. */
 static bool excluded(const tarn_crawl_target *t, const char *rel)
 {
@@ -329,7 +320,7 @@ static int on_object(void *ctx, const tarn_object_info *obj, const char *common_
     const char *rel = single ? (strrchr(obj->key, '/') ? strrchr(obj->key, '/') + 1 : obj->key)
                              : obj->key + fl;
     l->res->objects_listed++;
-    if (hidden(rel) || excluded(l->t, rel)) {
+    if (tarn_key_hidden(rel) || excluded(l->t, rel)) {
         l->res->objects_excluded++;
         return 0;
     }

@@ -16,19 +16,10 @@ typedef struct lister {
     int cap;
 } lister;
 
-/* Whether a segment of rel (the key after the prefix) starts with '_' or '.'. */
-static bool hidden(const char *rel)
-{
-    for (const char *p = rel; *p; p++)
-        if ((p == rel || p[-1] == '/') && (*p == '_' || *p == '.'))
-            return true;
-    return false;
-}
-
 static int add_object(void *ctx, const tarn_object_info *obj, const char *common_prefix)
 {
     lister *l = ctx;
-    if (!obj || hidden(obj->key + l->plen) || obj->key[strlen(obj->key) - 1] == '/')
+    if (!obj || tarn_key_hidden(obj->key + l->plen) || obj->key[strlen(obj->key) - 1] == '/')
         return 0;
     jobs_sources *s = l->s;
     if (s->n == l->cap) {

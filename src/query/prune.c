@@ -156,20 +156,6 @@ typedef struct list_ud {
     int part;
 } list_ud;
 
-/* True if some segment of rel (a key below the prefix) is hidden. */
-static bool hidden(const char *rel)
-{
-    for (const char *p = rel; *p;) {
-        if (*p == '_' || *p == '.')
-            return true;
-        const char *slash = strchr(p, '/');
-        if (!slash)
-            break;
-        p = slash + 1;
-    }
-    return false;
-}
-
 static int list_one(void *ud, const tarn_object_info *obj, const char *common_prefix)
 {
     list_ud *l = ud;
@@ -179,7 +165,7 @@ static int list_one(void *ud, const tarn_object_info *obj, const char *common_pr
     static const char folder_marker[] = "_$folder$";
     size_t ml = sizeof folder_marker - 1;
     if (obj->size == 0 || kl <= l->prefix_len || obj->key[kl - 1] == '/' ||
-        hidden(obj->key + l->prefix_len) ||
+        tarn_key_hidden(obj->key + l->prefix_len) ||
         (kl >= ml && strcmp(obj->key + kl - ml, folder_marker) == 0))
         return 0;
     qs_cursor *c = l->c;

@@ -44,6 +44,11 @@ int tarn_bucket_name_check(const char *name, tarn_error *err);
 int tarn_key_check(const char *key, bool allow_prefix, tarn_error *err);
 /* tarn_key_check over len bytes that may hold a NUL (which is an error). */
 int tarn_key_check_len(const char *key, size_t len, bool allow_prefix, tarn_error *err);
+/* Whether some '/'-separated segment of rel (a key, or the part of one
+** below a listed prefix) starts with '_' or '.': what Hive, Spark and
+** Athena skip as hidden (_SUCCESS, _errors/, .crc), and so do tarn's jobs,
+** crawlers and queries. */
+bool tarn_key_hidden(const char *rel);
 
 /* Open the store under home (created if missing). */
 int tarn_store_open(tarn_store **out, const char *home, tarn_error *err);

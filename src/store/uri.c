@@ -193,6 +193,14 @@ static int key_error(const char *key, size_t len, const char *code, const char *
     return tarn_error_set(err, TARN_ERR_INVALID, "%s: key '%s' %s", code, q, what);
 }
 
+bool tarn_key_hidden(const char *rel)
+{
+    for (const char *p = rel; *p; p++)
+        if ((p == rel || p[-1] == '/') && (*p == '_' || *p == '.'))
+            return true;
+    return false;
+}
+
 int tarn_key_check_len(const char *key, size_t len, bool allow_prefix, tarn_error *err)
 {
     char what[96];
