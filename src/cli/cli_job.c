@@ -13,6 +13,7 @@
 **   tarn job logs RUN_ID
 */
 #include "cli/cli.h"
+#include "cli/cli_verbs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -224,13 +225,6 @@ static json_t *run_json(const tarn_cat_job_run *r)
     return o;
 }
 
-static void print_json(json_t *j)
-{
-    json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    fputc('\n', stdout);
-    json_decref(j);
-}
-
 /* ---- verbs ---- */
 
 /* Print the ended run id: its line and summary (text) or its JSON. */
@@ -246,7 +240,7 @@ static int print_run_result(const job_cmd *c, const tarn_cli *cli, tarn_cli_home
     if (c->json) {
         json_t *o = run_json(&r);
         set_str(o, "Summary", summary);
-        print_json(o);
+        tarn_cli_json_print(o);
     } else {
         char d[32];
         fmt_duration(duration_ms(&r), d, sizeof d);
@@ -320,7 +314,7 @@ static void list_json(const tarn_job_info *jobs, size_t n)
         set_time(o, "LastRunStartedOn", jobs[i].last_started_on);
         json_array_append_new(a, o);
     }
-    print_json(a);
+    tarn_cli_json_print(a);
 }
 
 static int job_list(job_cmd *c, const tarn_cli *cli, tarn_cli_home *h)
@@ -387,7 +381,7 @@ static int job_runs(job_cmd *c, const tarn_cli *cli, tarn_cli_home *h)
         json_t *a = json_array();
         for (size_t i = 0; i < n; i++)
             json_array_append_new(a, run_json(&rs[i]));
-        print_json(a);
+        tarn_cli_json_print(a);
     } else {
         enum { NC = 10 };
         tarn_grid g;
@@ -445,7 +439,7 @@ static int job_logs(job_cmd *c, const tarn_cli *cli, tarn_cli_home *h)
         set_str(o, "Id", r.id);
         set_str(o, "LogPath", r.log_path);
         set_str(o, "Log", b.data ? b.data : "");
-        print_json(o);
+        tarn_cli_json_print(o);
     }
     if (fd >= 0)
         close(fd);

@@ -13,6 +13,7 @@
 **   tarn stack describe NAME
 */
 #include "cli/cli.h"
+#include "cli/cli_verbs.h"
 #include "cli/table_print.h"
 #include "stack/stack.h"
 
@@ -143,14 +144,6 @@ static int parse_words(stack_args *a, int argc, char **argv)
 
 /* ---- printing ---- */
 
-static void time_text(json_int_t ms, char *buf, size_t n)
-{
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
 static void on_event(void *ud, const tarn_stack_event *ev)
 {
     (void)ud;
@@ -219,7 +212,7 @@ static void print_objects(const tarn_cli *cli, const json_t *arr, const char *co
             const json_t *v = json_object_get(o, keys[k]);
             char buf[32];
             if (json_is_integer(v) && strstr(keys[k], "Time")) {
-                time_text(json_integer_value(v), buf, sizeof buf);
+                tarn_cli_time_text(json_integer_value(v), buf, sizeof buf);
                 tarn_grid_add_str(&g, buf);
             } else {
                 tarn_grid_add_str(&g, json_string_value(v));
@@ -249,14 +242,6 @@ static void print_outputs_obj(const tarn_cli *cli, const json_t *outputs)
     json_decref(arr);
 }
 
-static void print_json(const json_t *v)
-{
-    char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (s)
-        puts(s);
-    free(s);
-}
-
 /* ---- verbs ---- */
 
 static int run_deploy(tarn_cli *cli, const stack_args *a, tarn_cli_home *h)
@@ -277,8 +262,7 @@ static int run_deploy(tarn_cli *cli, const stack_args *a, tarn_cli_home *h)
         json_t *r = json_pack("{s:s, s:b, s:o}", "StackName", a->name, "DryRun", a->dry_run,
                               "Changes", d.changes);
         json_object_set_new(r, "Outputs", outputs ? json_incref(outputs) : json_object());
-        print_json(r);
-        json_decref(r);
+        tarn_cli_json_print(r);
     } else {
         json_decref(d.changes);
         if (outputs)
@@ -313,7 +297,7 @@ static int run_list(tarn_cli *cli, const stack_args *a, tarn_cli_home *h)
                                        "LastUpdatedTime", "Description"};
     static const char *const heads[] = {"Name", "Status", "Created", "Updated", "Description"};
     if (cli->json)
-        print_json(list);
+        tarn_cli_json_print(json_incref(list));
     else
         print_objects(cli, list, keys, heads, 5);
     json_decref(list);
@@ -323,7 +307,8 @@ static int run_list(tarn_cli *cli, const stack_args *a, tarn_cli_home *h)
 static void describe_text(const tarn_cli *cli, const json_t *d)
 {
     char created[32];
-    time_text(json_integer_value(json_object_get(d, "CreationTime")), created, sizeof created);
+    tarn_cli_time_text(json_integer_value(json_object_get(d, "CreationTime")), created,
+                       sizeof created);
     printf("Stack:       %s\nStatus:      %s\n", json_string_value(json_object_get(d, "StackName")),
            json_string_value(json_object_get(d, "StackStatus")));
     if (json_object_get(d, "StackStatusReason"))
@@ -356,7 +341,7 @@ static int run_describe(tarn_cli *cli, const stack_args *a, tarn_cli_home *h)
     if (tarn_stack_describe(h->cat, a->name, &d, &err))
         return tarn_cli_fail(&err);
     if (cli->json)
-        print_json(d);
+        tarn_cli_json_print(json_incref(d));
     else
         describe_text(cli, d);
     json_decref(d);

@@ -94,7 +94,7 @@ void tarn_cli_grid_begin(tarn_grid *g, const tarn_cli *cli, const char *const *h
 
 void tarn_cli_json_print(json_t *v)
 {
-    json_dumpf(v, stdout, JSON_INDENT(2) | JSON_ENCODE_ANY);
+    json_dumpf(v, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
     fputc('\n', stdout);
     json_decref(v);
 }

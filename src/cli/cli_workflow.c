@@ -13,6 +13,7 @@
 **   tarn scheduler [--once-at TIME]
 */
 #include "cli/cli.h"
+#include "cli/cli_verbs.h"
 #include "cli/table_print.h"
 #include "flow/flow.h"
 
@@ -236,15 +237,6 @@ static json_t *jtime(int64_t ms)
     return json_string(iso);
 }
 
-static void print_json(json_t *v)
-{
-    char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (s)
-        printf("%s\n", s);
-    free(s);
-    json_decref(v);
-}
-
 static json_t *stats_json(const tarn_flow_stats *s)
 {
     return json_pack("{sI sI sI sI sI sI sI sI}", "TotalActions", (json_int_t)s->total,
@@ -355,7 +347,7 @@ static int report_run(tarn_cli *cli, tarn_catalog *cat, const char *id, bool jso
             failed++;
         }
     if (json) {
-        print_json(run_json(&r, true));
+        tarn_cli_json_print(run_json(&r, true));
     } else {
         char dur[32];
         fmt_duration(r.started_on, r.completed_on, dur);
@@ -424,7 +416,7 @@ static int verb_list(tarn_cli *cli, tarn_catalog *cat, const wf_args *a)
                                                  "Triggers", (json_int_t)w[i].ntriggers,
                                                  "LastRunId", jstr(w[i].last_run_id),
                                                  "LastRunStatus", jstr(w[i].last_run_status)));
-        print_json(json_pack("{so}", "Workflows", arr));
+        tarn_cli_json_print(json_pack("{so}", "Workflows", arr));
     } else {
         tarn_grid g;
         tarn_grid_init(&g, 5, cli->tty);
@@ -458,7 +450,7 @@ static int verb_runs(tarn_cli *cli, tarn_catalog *cat, const wf_args *a)
         json_t *arr = json_array();
         for (size_t i = 0; i < n; i++)
             json_array_append_new(arr, run_json(&r[i], false));
-        print_json(json_pack("{so}", "Runs", arr));
+        tarn_cli_json_print(json_pack("{so}", "Runs", arr));
     } else {
         tarn_grid g;
         tarn_grid_init(&g, 8, cli->tty);
@@ -536,7 +528,7 @@ static int verb_show(tarn_cli *cli, tarn_catalog *cat, const wf_args *a)
         tarn_flow_run_get(cat, a->pos, &r, &err))
         return tarn_cli_fail(&err);
     if (a->json || cli->json)
-        print_json(run_json(&r, true));
+        tarn_cli_json_print(run_json(&r, true));
     else
         show_text(cli, &r);
     tarn_flow_run_info_free(&r);
