@@ -95,6 +95,13 @@ sqlite3 *tarn_catalog_db(tarn_catalog *cat);
 int tarn_catalog_sql_error(tarn_catalog *cat, int sqlite_rc, const char *what,
                            tarn_error *err);
 
+/* For modules writing their own SQL: bind s as text (copied), or NULL when
+** s is NULL; returns SQLite's code. */
+int tarn_catalog_bind_text(sqlite3_stmt *st, int i, const char *s);
+/* A malloc'd copy of column i's text of the current row, or NULL for an
+** SQL NULL. */
+char *tarn_catalog_col_dup(sqlite3_stmt *st, int i);
+
 /* A new unique id "<prefix>_<32 hex digits>" from 128 random bits
 ** (getrandom), e.g. "jr_3f9c...". out must hold TARN_CATALOG_ID_MAX bytes;
 ** prefix is at most 6 characters. */

@@ -41,10 +41,6 @@ int cat_prepare(tarn_catalog *cat, const char *sql, sqlite3_stmt **st, tarn_erro
 /* Run a statement without results once (sqlite3_step to DONE), then
 ** finalize it. what names the operation in an error. */
 int cat_step_done(tarn_catalog *cat, sqlite3_stmt *st, const char *what, tarn_error *err);
-/* Bind a string or NULL. */
-int cat_bind_text(sqlite3_stmt *st, int i, const char *s);
-/* A copy of a TEXT column, or NULL if it is NULL. */
-char *cat_col_dup(sqlite3_stmt *st, int i);
 
 /* Check a database/table/column/job name: 1..TARN_CATALOG_NAME_MAX bytes,
 ** no control characters. kind ("database", "table") names it in the error. */

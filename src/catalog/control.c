@@ -45,7 +45,7 @@ static int exists(tarn_catalog *cat, const char *sql, const char *key, bool *fou
     int rc = cat_prepare(cat, sql, &st, err);
     if (rc)
         return rc;
-    cat_bind_text(st, 1, key);
+    tarn_catalog_bind_text(st, 1, key);
     int s = sqlite3_step(st);
     sqlite3_finalize(st);
     *found = s == SQLITE_ROW;
@@ -61,7 +61,7 @@ static int delete_by_key(tarn_catalog *cat, const char *sql, const char *key,
     int rc = cat_prepare(cat, sql, &st, err);
     if (rc)
         return rc;
-    cat_bind_text(st, 1, key);
+    tarn_catalog_bind_text(st, 1, key);
     if ((rc = cat_step_done(cat, st, "deleting", err)))
         return rc;
     if (sqlite3_changes(cat->db) == 0)
@@ -109,12 +109,12 @@ static int write_role(tarn_catalog *cat, const tarn_cat_role *r, const char *tru
                               "excluded.managed_arns", &st, err);
     if (rc)
         return rc;
-    cat_bind_text(st, 1, r->name);
-    cat_bind_text(st, 2, r->arn);
-    cat_bind_text(st, 3, r->description);
-    cat_bind_text(st, 4, trust);
-    cat_bind_text(st, 5, inl);
-    cat_bind_text(st, 6, managed);
+    tarn_catalog_bind_text(st, 1, r->name);
+    tarn_catalog_bind_text(st, 2, r->arn);
+    tarn_catalog_bind_text(st, 3, r->description);
+    tarn_catalog_bind_text(st, 4, trust);
+    tarn_catalog_bind_text(st, 5, inl);
+    tarn_catalog_bind_text(st, 6, managed);
     sqlite3_bind_int64(st, 7, tarn_catalog_now_ms());
     return cat_step_done(cat, st, "storing a role", err);
 }
@@ -156,15 +156,15 @@ int tarn_catalog_role_get(tarn_catalog *cat, const char *name, tarn_cat_role *ou
                               "managed_arns, create_time FROM roles WHERE name = ?", &st, err);
     if (rc)
         return rc;
-    cat_bind_text(st, 1, name);
+    tarn_catalog_bind_text(st, 1, name);
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW) {
-        out->name = cat_col_dup(st, 0);
-        out->arn = cat_col_dup(st, 1);
-        out->description = cat_col_dup(st, 2);
-        out->trust_policy = cat_col_dup(st, 3);
-        out->inline_policies = cat_col_dup(st, 4);
-        out->managed_arns = cat_col_dup(st, 5);
+        out->name = tarn_catalog_col_dup(st, 0);
+        out->arn = tarn_catalog_col_dup(st, 1);
+        out->description = tarn_catalog_col_dup(st, 2);
+        out->trust_policy = tarn_catalog_col_dup(st, 3);
+        out->inline_policies = tarn_catalog_col_dup(st, 4);
+        out->managed_arns = tarn_catalog_col_dup(st, 5);
         out->create_time = sqlite3_column_int64(st, 6);
     } else if (s == SQLITE_DONE) {
         rc = tarn_error_set(err, TARN_ERR_NOTFOUND, "NoSuchEntity: role '%s' does not exist",
@@ -240,12 +240,12 @@ static int write_job(tarn_catalog *cat, const tarn_cat_job *j, const char *args,
     if (rc)
         return rc;
     int64_t now = tarn_catalog_now_ms();
-    cat_bind_text(st, 1, j->name);
-    cat_bind_text(st, 2, j->command_name);
-    cat_bind_text(st, 3, j->script_location);
-    cat_bind_text(st, 4, j->role);
-    cat_bind_text(st, 5, j->description);
-    cat_bind_text(st, 6, args);
+    tarn_catalog_bind_text(st, 1, j->name);
+    tarn_catalog_bind_text(st, 2, j->command_name);
+    tarn_catalog_bind_text(st, 3, j->script_location);
+    tarn_catalog_bind_text(st, 4, j->role);
+    tarn_catalog_bind_text(st, 5, j->description);
+    tarn_catalog_bind_text(st, 6, args);
     sqlite3_bind_int64(st, 7, j->timeout_minutes > 0 ? j->timeout_minutes : 2880);
     sqlite3_bind_int64(st, 8, j->max_retries);
     sqlite3_bind_int64(st, 9, j->max_concurrent_runs > 0 ? j->max_concurrent_runs : 1);
@@ -279,15 +279,15 @@ int tarn_catalog_job_get(tarn_catalog *cat, const char *name, tarn_cat_job *out,
                               "create_time, update_time FROM jobs WHERE name = ?", &st, err);
     if (rc)
         return rc;
-    cat_bind_text(st, 1, name);
+    tarn_catalog_bind_text(st, 1, name);
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW) {
-        out->name = cat_col_dup(st, 0);
-        out->command_name = cat_col_dup(st, 1);
-        out->script_location = cat_col_dup(st, 2);
-        out->role = cat_col_dup(st, 3);
-        out->description = cat_col_dup(st, 4);
-        out->default_args = cat_col_dup(st, 5);
+        out->name = tarn_catalog_col_dup(st, 0);
+        out->command_name = tarn_catalog_col_dup(st, 1);
+        out->script_location = tarn_catalog_col_dup(st, 2);
+        out->role = tarn_catalog_col_dup(st, 3);
+        out->description = tarn_catalog_col_dup(st, 4);
+        out->default_args = tarn_catalog_col_dup(st, 5);
         out->timeout_minutes = sqlite3_column_int64(st, 6);
         out->max_retries = sqlite3_column_int64(st, 7);
         out->max_concurrent_runs = sqlite3_column_int64(st, 8);

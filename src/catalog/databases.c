@@ -16,7 +16,7 @@ int cat_database_require(tarn_catalog *cat, const char *lname, tarn_error *err)
     int rc = cat_prepare(cat, "SELECT 1 FROM databases WHERE name = ?", &st, err);
     if (rc)
         return rc;
-    cat_bind_text(st, 1, lname);
+    tarn_catalog_bind_text(st, 1, lname);
     int s = sqlite3_step(st);
     sqlite3_finalize(st);
     if (s == SQLITE_ROW)
@@ -36,10 +36,10 @@ static int insert_database(tarn_catalog *cat, const char *lname, const char *des
                          &st, err);
     if (rc)
         return rc;
-    cat_bind_text(st, 1, lname);
-    cat_bind_text(st, 2, description);
-    cat_bind_text(st, 3, location);
-    cat_bind_text(st, 4, params);
+    tarn_catalog_bind_text(st, 1, lname);
+    tarn_catalog_bind_text(st, 2, description);
+    tarn_catalog_bind_text(st, 3, location);
+    tarn_catalog_bind_text(st, 4, params);
     sqlite3_bind_int64(st, 5, tarn_catalog_now_ms());
     return cat_step_done(cat, st, "creating a database", err);
 }
@@ -78,10 +78,10 @@ int tarn_catalog_database_create(tarn_catalog *cat, const char *name, const char
 /* Fill *out from a row selected with DB_COLS. */
 static void read_database(sqlite3_stmt *st, tarn_cat_database *out)
 {
-    out->name = cat_col_dup(st, 0);
-    out->description = cat_col_dup(st, 1);
-    out->location = cat_col_dup(st, 2);
-    out->parameters = cat_col_dup(st, 3);
+    out->name = tarn_catalog_col_dup(st, 0);
+    out->description = tarn_catalog_col_dup(st, 1);
+    out->location = tarn_catalog_col_dup(st, 2);
+    out->parameters = tarn_catalog_col_dup(st, 3);
     out->create_time = sqlite3_column_int64(st, 4);
 }
 
@@ -96,7 +96,7 @@ int tarn_catalog_database_get(tarn_catalog *cat, const char *name, tarn_cat_data
     if ((rc = cat_prepare(cat, "SELECT " DB_COLS " FROM databases WHERE name = ?", &st, err)))
         return rc;
     char *lname = cat_lower(name);
-    cat_bind_text(st, 1, lname);
+    tarn_catalog_bind_text(st, 1, lname);
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW)
         read_database(st, out);
@@ -147,7 +147,7 @@ static int database_tables(tarn_catalog *cat, const char *lname, int64_t *count,
                          &st, err);
     if (rc)
         return rc;
-    cat_bind_text(st, 1, lname);
+    tarn_catalog_bind_text(st, 1, lname);
     *count = 0;
     int s;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -183,7 +183,7 @@ static int delete_database(tarn_catalog *cat, const char *lname, bool cascade, t
     sqlite3_stmt *st = NULL;
     if ((rc = cat_prepare(cat, "DELETE FROM databases WHERE name = ?", &st, err)))
         return rc;
-    cat_bind_text(st, 1, lname);
+    tarn_catalog_bind_text(st, 1, lname);
     return cat_step_done(cat, st, "deleting a database", err);
 }
 

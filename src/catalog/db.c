@@ -325,12 +325,12 @@ int cat_step_done(tarn_catalog *cat, sqlite3_stmt *st, const char *what, tarn_er
     return out;
 }
 
-int cat_bind_text(sqlite3_stmt *st, int i, const char *s)
+int tarn_catalog_bind_text(sqlite3_stmt *st, int i, const char *s)
 {
     return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
 }
 
-char *cat_col_dup(sqlite3_stmt *st, int i)
+char *tarn_catalog_col_dup(sqlite3_stmt *st, int i)
 {
     const unsigned char *s = sqlite3_column_text(st, i);
     return s ? tarn_xstrdup((const char *)s) : NULL;

@@ -24,7 +24,7 @@ static int insert_run(tarn_catalog *cat, const char *job_name, const char *args,
     int rc = cat_prepare(cat, "SELECT 1 FROM jobs WHERE name = ?", &st, err);
     if (rc)
         return rc;
-    cat_bind_text(st, 1, job_name);
+    tarn_catalog_bind_text(st, 1, job_name);
     int s = sqlite3_step(st);
     sqlite3_finalize(st);
     if (s == SQLITE_DONE)
@@ -39,13 +39,13 @@ static int insert_run(tarn_catalog *cat, const char *job_name, const char *args,
     if (rc)
         return rc;
     int64_t now = tarn_catalog_now_ms();
-    cat_bind_text(st, 1, id);
-    cat_bind_text(st, 2, job_name);
+    tarn_catalog_bind_text(st, 1, id);
+    tarn_catalog_bind_text(st, 2, job_name);
     sqlite3_bind_int64(st, 3, attempt);
-    cat_bind_text(st, 4, args);
-    cat_bind_text(st, 5, trigger_name);
-    cat_bind_text(st, 6, workflow_run_id);
-    cat_bind_text(st, 7, previous_run_id);
+    tarn_catalog_bind_text(st, 4, args);
+    tarn_catalog_bind_text(st, 5, trigger_name);
+    tarn_catalog_bind_text(st, 6, workflow_run_id);
+    tarn_catalog_bind_text(st, 7, previous_run_id);
     sqlite3_bind_int64(st, 8, now);
     sqlite3_bind_int64(st, 9, now);
     return cat_step_done(cat, st, "starting a job run", err);
@@ -90,7 +90,7 @@ static int check_transition(tarn_catalog *cat, const char *id, tarn_job_state ne
     int rc = cat_prepare(cat, "SELECT state FROM job_runs WHERE id = ?", &st, err);
     if (rc)
         return rc;
-    cat_bind_text(st, 1, id);
+    tarn_catalog_bind_text(st, 1, id);
     int s = sqlite3_step(st);
     tarn_job_state cur = TARN_JOB_STARTING;
     if (s == SQLITE_ROW)
@@ -125,9 +125,9 @@ static int update_run(tarn_catalog *cat, const tarn_cat_job_run *r, tarn_error *
     if (rc)
         return rc;
     int64_t now = tarn_catalog_now_ms();
-    cat_bind_text(st, 1, tarn_job_state_name(r->state));
-    cat_bind_text(st, 2, r->error_message);
-    cat_bind_text(st, 3, r->log_path);
+    tarn_catalog_bind_text(st, 1, tarn_job_state_name(r->state));
+    tarn_catalog_bind_text(st, 2, r->error_message);
+    tarn_catalog_bind_text(st, 3, r->log_path);
     if (r->pid > 0)
         sqlite3_bind_int64(st, 4, r->pid);
     else
@@ -139,7 +139,7 @@ static int update_run(tarn_catalog *cat, const tarn_cat_job_run *r, tarn_error *
     sqlite3_bind_int64(st, 11, now);
     sqlite3_bind_int(st, 12, tarn_job_state_final(r->state));
     sqlite3_bind_int64(st, 13, now);
-    cat_bind_text(st, 14, r->id);
+    tarn_catalog_bind_text(st, 14, r->id);
     return cat_step_done(cat, st, "updating a job run", err);
 }
 
@@ -160,15 +160,15 @@ static int read_run(sqlite3_stmt *st, tarn_cat_job_run *out, tarn_error *err)
 {
     memset(out, 0, sizeof *out);
     snprintf(out->id, sizeof out->id, "%s", (const char *)sqlite3_column_text(st, 0));
-    out->job_name = cat_col_dup(st, 1);
+    out->job_name = tarn_catalog_col_dup(st, 1);
     int rc = tarn_job_state_parse((const char *)sqlite3_column_text(st, 2), &out->state, err);
     out->attempt = sqlite3_column_int64(st, 3);
-    out->arguments = cat_col_dup(st, 4);
-    out->error_message = cat_col_dup(st, 5);
-    out->log_path = cat_col_dup(st, 6);
-    out->trigger_name = cat_col_dup(st, 7);
-    out->workflow_run_id = cat_col_dup(st, 8);
-    out->previous_run_id = cat_col_dup(st, 9);
+    out->arguments = tarn_catalog_col_dup(st, 4);
+    out->error_message = tarn_catalog_col_dup(st, 5);
+    out->log_path = tarn_catalog_col_dup(st, 6);
+    out->trigger_name = tarn_catalog_col_dup(st, 7);
+    out->workflow_run_id = tarn_catalog_col_dup(st, 8);
+    out->previous_run_id = tarn_catalog_col_dup(st, 9);
     int64_t *nums[] = {&out->pid, &out->started_on, &out->last_modified_on, &out->completed_on,
                        &out->rows_in, &out->rows_out, &out->bytes_in, &out->bytes_out,
                        &out->rows_rejected, &out->values_nulled};
@@ -185,7 +185,7 @@ int tarn_catalog_job_run_get(tarn_catalog *cat, const char *run_id, tarn_cat_job
     int rc = cat_prepare(cat, "SELECT " RUN_COLS " FROM job_runs WHERE id = ?", &st, err);
     if (rc)
         return rc;
-    cat_bind_text(st, 1, run_id);
+    tarn_catalog_bind_text(st, 1, run_id);
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW)
         rc = read_run(st, out, err);
@@ -210,7 +210,7 @@ int tarn_catalog_job_run_list(tarn_catalog *cat, const char *job_name, tarn_cat_
                               "ORDER BY started_on DESC, rowid DESC", &st, err);
     if (rc)
         return rc;
-    cat_bind_text(st, 1, job_name);
+    tarn_catalog_bind_text(st, 1, job_name);
     int s = SQLITE_DONE;
     while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
         *out = tarn_xrealloc(*out, (*n + 1) * sizeof **out);
@@ -236,7 +236,7 @@ int tarn_catalog_job_runs_active(tarn_catalog *cat, const char *job_name, int64_
                               "('STARTING', 'RUNNING')", &st, err);
     if (rc)
         return rc;
-    cat_bind_text(st, 1, job_name);
+    tarn_catalog_bind_text(st, 1, job_name);
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW)
         *n = sqlite3_column_int64(st, 0);

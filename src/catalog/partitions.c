@@ -106,10 +106,10 @@ static int insert_one(tarn_catalog *cat, sqlite3_stmt *st, int64_t table_id,
     int64_t now = tarn_catalog_now_ms();
     sort_key(values, p->nvalues, key);
     sqlite3_bind_int64(st, 1, table_id);
-    cat_bind_text(st, 2, json);
+    tarn_catalog_bind_text(st, 2, json);
     sqlite3_bind_blob(st, 3, key->data, (int)key->len, SQLITE_TRANSIENT);
-    cat_bind_text(st, 4, p->location);
-    cat_bind_text(st, 5, params);
+    tarn_catalog_bind_text(st, 4, p->location);
+    tarn_catalog_bind_text(st, 5, params);
     sqlite3_bind_int64(st, 6, now);
     sqlite3_bind_int64(st, 7, now);
     int s = sqlite3_step(st);
@@ -192,8 +192,8 @@ static int read_partition(sqlite3_stmt *st, tarn_cat_partition *out, tarn_error 
         out->values[out->nvalues++] = tarn_xstrdup(v);
     }
     json_decref(arr);
-    out->location = cat_col_dup(st, 1);
-    out->parameters = cat_col_dup(st, 2);
+    out->location = tarn_catalog_col_dup(st, 1);
+    out->parameters = tarn_catalog_col_dup(st, 2);
     out->create_time = sqlite3_column_int64(st, 3);
     out->update_time = sqlite3_column_int64(st, 4);
     if (!text || out->nvalues != n || n == 0)

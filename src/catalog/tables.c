@@ -187,8 +187,8 @@ int cat_table_find(tarn_catalog *cat, const char *ldb, const char *lname, cat_ta
                           "WHERE database_name = ? AND name = ?", &st, err);
     if (rc)
         return rc;
-    cat_bind_text(st, 1, ldb);
-    cat_bind_text(st, 2, lname);
+    tarn_catalog_bind_text(st, 1, ldb);
+    tarn_catalog_bind_text(st, 2, lname);
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW) {
         ref->id = sqlite3_column_int64(st, 0);
@@ -218,9 +218,9 @@ static int insert_columns(tarn_catalog *cat, int64_t id, const tarn_cat_table *t
         sqlite3_bind_int64(st, 1, id);
         sqlite3_bind_int(st, 2, pk);
         sqlite3_bind_int64(st, 3, (int64_t)(pk ? i - t->ncolumns : i));
-        cat_bind_text(st, 4, lname);
-        cat_bind_text(st, 5, c->type);
-        cat_bind_text(st, 6, c->comment);
+        tarn_catalog_bind_text(st, 4, lname);
+        tarn_catalog_bind_text(st, 5, c->type);
+        tarn_catalog_bind_text(st, 6, c->comment);
         int s = sqlite3_step(st);
         free(lname);
         if (s != SQLITE_DONE)
@@ -242,7 +242,7 @@ static int insert_version(tarn_catalog *cat, int64_t id, int64_t version, const 
         return rc;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, version);
-    cat_bind_text(st, 3, snapshot);
+    tarn_catalog_bind_text(st, 3, snapshot);
     sqlite3_bind_int64(st, 4, now);
     return cat_step_done(cat, st, "keeping a table version", err);
 }
@@ -251,16 +251,16 @@ static int insert_version(tarn_catalog *cat, int64_t id, int64_t version, const 
 static void bind_definition(sqlite3_stmt *st, int i, const norm_table *n)
 {
     const tarn_cat_table *t = n->in;
-    cat_bind_text(st, i++, t->description);
-    cat_bind_text(st, i++, t->owner);
-    cat_bind_text(st, i++, t->table_type ? t->table_type : "EXTERNAL_TABLE");
-    cat_bind_text(st, i++, t->location);
-    cat_bind_text(st, i++, t->classification);
-    cat_bind_text(st, i++, t->input_format);
-    cat_bind_text(st, i++, t->output_format);
-    cat_bind_text(st, i++, t->serde_library);
-    cat_bind_text(st, i++, n->serde_params);
-    cat_bind_text(st, i++, n->params);
+    tarn_catalog_bind_text(st, i++, t->description);
+    tarn_catalog_bind_text(st, i++, t->owner);
+    tarn_catalog_bind_text(st, i++, t->table_type ? t->table_type : "EXTERNAL_TABLE");
+    tarn_catalog_bind_text(st, i++, t->location);
+    tarn_catalog_bind_text(st, i++, t->classification);
+    tarn_catalog_bind_text(st, i++, t->input_format);
+    tarn_catalog_bind_text(st, i++, t->output_format);
+    tarn_catalog_bind_text(st, i++, t->serde_library);
+    tarn_catalog_bind_text(st, i++, n->serde_params);
+    tarn_catalog_bind_text(st, i++, n->params);
     sqlite3_bind_int64(st, i, t->row_count < 0 ? -1 : t->row_count);
 }
 
@@ -288,8 +288,8 @@ static int create_table(tarn_catalog *cat, const norm_table *n, tarn_error *err)
     if (rc)
         return rc;
     int64_t now = tarn_catalog_now_ms();
-    cat_bind_text(st, 1, n->db);
-    cat_bind_text(st, 2, n->name);
+    tarn_catalog_bind_text(st, 1, n->db);
+    tarn_catalog_bind_text(st, 2, n->name);
     bind_definition(st, 3, n);
     sqlite3_bind_int64(st, 14, now);
     sqlite3_bind_int64(st, 15, now);
@@ -401,18 +401,18 @@ int tarn_catalog_table_update(tarn_catalog *cat, const tarn_cat_table *t, tarn_e
 /* Fill out's fields from a row selected with TABLE_COLS; returns its id. */
 static int64_t read_table_row(sqlite3_stmt *st, tarn_cat_table *out)
 {
-    out->database = cat_col_dup(st, 1);
-    out->name = cat_col_dup(st, 2);
-    out->description = cat_col_dup(st, 3);
-    out->owner = cat_col_dup(st, 4);
-    out->table_type = cat_col_dup(st, 5);
-    out->location = cat_col_dup(st, 6);
-    out->classification = cat_col_dup(st, 7);
-    out->input_format = cat_col_dup(st, 8);
-    out->output_format = cat_col_dup(st, 9);
-    out->serde_library = cat_col_dup(st, 10);
-    out->serde_parameters = cat_col_dup(st, 11);
-    out->parameters = cat_col_dup(st, 12);
+    out->database = tarn_catalog_col_dup(st, 1);
+    out->name = tarn_catalog_col_dup(st, 2);
+    out->description = tarn_catalog_col_dup(st, 3);
+    out->owner = tarn_catalog_col_dup(st, 4);
+    out->table_type = tarn_catalog_col_dup(st, 5);
+    out->location = tarn_catalog_col_dup(st, 6);
+    out->classification = tarn_catalog_col_dup(st, 7);
+    out->input_format = tarn_catalog_col_dup(st, 8);
+    out->output_format = tarn_catalog_col_dup(st, 9);
+    out->serde_library = tarn_catalog_col_dup(st, 10);
+    out->serde_parameters = tarn_catalog_col_dup(st, 11);
+    out->parameters = tarn_catalog_col_dup(st, 12);
     out->row_count = sqlite3_column_int64(st, 13);
     out->create_time = sqlite3_column_int64(st, 14);
     out->update_time = sqlite3_column_int64(st, 15);
@@ -425,9 +425,9 @@ static void push_column(tarn_cat_column **arr, size_t *n, sqlite3_stmt *st)
 {
     *arr = tarn_xrealloc(*arr, (*n + 1) * sizeof **arr);
     tarn_cat_column *c = &(*arr)[(*n)++];
-    c->name = cat_col_dup(st, 1);
-    c->type = cat_col_dup(st, 2);
-    c->comment = cat_col_dup(st, 3);
+    c->name = tarn_catalog_col_dup(st, 1);
+    c->type = tarn_catalog_col_dup(st, 2);
+    c->comment = tarn_catalog_col_dup(st, 3);
 }
 
 /* Load the columns and partition keys of table id into out. */
@@ -500,7 +500,7 @@ static int list_tables(tarn_catalog *cat, const char *ldb, tarn_cat_table **out,
                               "ORDER BY name", &st, err);
     if (rc)
         return rc;
-    cat_bind_text(st, 1, ldb);
+    tarn_catalog_bind_text(st, 1, ldb);
     int64_t *ids = NULL;
     int s;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -591,7 +591,7 @@ static int read_versions(tarn_catalog *cat, int64_t id, tarn_cat_table_version *
         tarn_cat_table_version *v = &(*out)[(*n)++];
         v->version = sqlite3_column_int64(st, 0);
         v->create_time = sqlite3_column_int64(st, 1);
-        v->definition = cat_col_dup(st, 2);
+        v->definition = tarn_catalog_col_dup(st, 2);
     }
     sqlite3_finalize(st);
     return s == SQLITE_DONE ? TARN_OK : tarn_catalog_sql_error(cat, s, "reading versions", err);

@@ -16,22 +16,15 @@
     "r.tables_created, r.tables_updated, r.tables_deleted, r.partitions_created, "          \
     "r.partitions_updated, r.partitions_deleted, r.error_message, r.log_path"
 
-/* A copy of column i's text, or NULL for NULL. */
-static char *col_dup(sqlite3_stmt *st, int i)
-{
-    const unsigned char *v = sqlite3_column_text(st, i);
-    return v ? tarn_xstrdup((const char *)v) : NULL;
-}
-
 /* Fill r from RUN_COLUMNS starting at column c of the current row. */
 static void read_run(sqlite3_stmt *st, int c, tarn_crawl_run_info *r)
 {
     memset(r, 0, sizeof *r);
     const unsigned char *id = sqlite3_column_text(st, c);
     snprintf(r->id, sizeof r->id, "%s", id ? (const char *)id : "");
-    r->crawler = col_dup(st, c + 1);
-    r->state = col_dup(st, c + 2);
-    r->workflow_run_id = col_dup(st, c + 3);
+    r->crawler = tarn_catalog_col_dup(st, c + 1);
+    r->state = tarn_catalog_col_dup(st, c + 2);
+    r->workflow_run_id = tarn_catalog_col_dup(st, c + 3);
     r->started_on = sqlite3_column_int64(st, c + 4);
     r->completed_on = sqlite3_column_int64(st, c + 5);
     int64_t *counts[] = {&r->tables_created, &r->tables_updated, &r->tables_deleted,
@@ -39,8 +32,8 @@ static void read_run(sqlite3_stmt *st, int c, tarn_crawl_run_info *r)
                          &r->partitions_deleted};
     for (int i = 0; i < 6; i++)
         *counts[i] = sqlite3_column_int64(st, c + 6 + i);
-    r->error_message = col_dup(st, c + 12);
-    r->log_path = col_dup(st, c + 13);
+    r->error_message = tarn_catalog_col_dup(st, c + 12);
+    r->log_path = tarn_catalog_col_dup(st, c + 13);
 }
 
 void tarn_crawl_run_info_free(tarn_crawl_run_info *r)
@@ -115,12 +108,12 @@ int tarn_crawler_list(tarn_catalog *cat, tarn_crawler_info **out, size_t *n, tar
         *out = crawl_grow(*out, *n, sizeof **out);
         tarn_crawler_info *c = &(*out)[(*n)++];
         memset(c, 0, sizeof *c);
-        c->name = col_dup(st, 0);
-        c->role = col_dup(st, 1);
-        c->database = col_dup(st, 2);
-        c->table_prefix = col_dup(st, 3);
+        c->name = tarn_catalog_col_dup(st, 0);
+        c->role = tarn_catalog_col_dup(st, 1);
+        c->database = tarn_catalog_col_dup(st, 2);
+        c->table_prefix = tarn_catalog_col_dup(st, 3);
         read_paths((const char *)sqlite3_column_text(st, 4), c);
-        c->state = col_dup(st, 5);
+        c->state = tarn_catalog_col_dup(st, 5);
         c->has_last = sqlite3_column_type(st, 6) != SQLITE_NULL;
         if (c->has_last)
             read_run(st, 6, &c->last);

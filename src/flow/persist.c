@@ -99,14 +99,6 @@ static int prep(tarn_catalog *cat, const char *sql, sqlite3_stmt **st, tarn_erro
     return s == SQLITE_OK ? TARN_OK : tarn_catalog_sql_error(cat, s, "preparing a statement", err);
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
-
 static void bind_time(sqlite3_stmt *st, int i, int64_t ms)
 {
     if (ms > 0)
@@ -147,9 +139,9 @@ static int insert_node(tarn_catalog *cat, const char *run_id, const char *type,
                        "VALUES (?, ?, ?)", &st, err);
     if (rc)
         return rc;
-    bind_text(st, 1, run_id);
-    bind_text(st, 2, type);
-    bind_text(st, 3, name);
+    tarn_catalog_bind_text(st, 1, run_id);
+    tarn_catalog_bind_text(st, 2, type);
+    tarn_catalog_bind_text(st, 3, name);
     return step_done(cat, st, "recording a workflow run node", err);
 }
 
@@ -196,12 +188,12 @@ static int insert_body(tarn_catalog *cat, const void *p, tarn_error *err)
         return rc;
     tarn_flow_stats zero = {0};
     char *stats = flow_stats_json(&zero);
-    bind_text(st, 1, c->id);
-    bind_text(st, 2, c->workflow);
-    bind_text(st, 3, c->properties);
-    bind_text(st, 4, stats);
-    bind_text(st, 5, c->previous);
-    bind_text(st, 6, c->snapshot);
+    tarn_catalog_bind_text(st, 1, c->id);
+    tarn_catalog_bind_text(st, 2, c->workflow);
+    tarn_catalog_bind_text(st, 3, c->properties);
+    tarn_catalog_bind_text(st, 4, stats);
+    tarn_catalog_bind_text(st, 5, c->previous);
+    tarn_catalog_bind_text(st, 6, c->snapshot);
     sqlite3_bind_int64(st, 7, tarn_catalog_now_ms());
     sqlite3_bind_int64(st, 8, (int64_t)getpid());
     free(stats);
@@ -236,8 +228,8 @@ static int save_stats(tarn_catalog *cat, const char *run_id, const tarn_flow_sta
     if (rc)
         return rc;
     char *json = flow_stats_json(s);
-    bind_text(st, 1, json);
-    bind_text(st, 2, run_id);
+    tarn_catalog_bind_text(st, 1, json);
+    tarn_catalog_bind_text(st, 2, run_id);
     free(json);
     return step_done(cat, st, "updating a workflow run", err);
 }
@@ -252,15 +244,15 @@ static int node_body(tarn_catalog *cat, const void *p, tarn_error *err)
                        "WHERE run_id = ? AND node_type = ? AND node_name = ?", &st, err);
     if (rc)
         return rc;
-    bind_text(st, 1, n->state);
-    bind_text(st, 2, n->action_run_id && *n->action_run_id ? n->action_run_id : NULL);
+    tarn_catalog_bind_text(st, 1, n->state);
+    tarn_catalog_bind_text(st, 2, n->action_run_id && *n->action_run_id ? n->action_run_id : NULL);
     sqlite3_bind_int(st, 3, n->attempted);
     bind_time(st, 4, n->started_on);
     bind_time(st, 5, n->completed_on);
-    bind_text(st, 6, n->error && *n->error ? n->error : NULL);
-    bind_text(st, 7, c->run_id);
-    bind_text(st, 8, n->type);
-    bind_text(st, 9, n->name);
+    tarn_catalog_bind_text(st, 6, n->error && *n->error ? n->error : NULL);
+    tarn_catalog_bind_text(st, 7, c->run_id);
+    tarn_catalog_bind_text(st, 8, n->type);
+    tarn_catalog_bind_text(st, 9, n->name);
     rc = step_done(cat, st, "updating a workflow run node", err);
     if (!rc && c->stats)
         rc = save_stats(cat, c->run_id, c->stats, err);
@@ -287,10 +279,10 @@ static int finish_body(tarn_catalog *cat, const void *p, tarn_error *err)
                        "completed_on = ? WHERE id = ?", &st, err);
     if (rc)
         return rc;
-    bind_text(st, 1, c->status);
-    bind_text(st, 2, c->error);
+    tarn_catalog_bind_text(st, 1, c->status);
+    tarn_catalog_bind_text(st, 2, c->error);
     sqlite3_bind_int64(st, 3, tarn_catalog_now_ms());
-    bind_text(st, 4, c->run_id);
+    tarn_catalog_bind_text(st, 4, c->run_id);
     rc = step_done(cat, st, "ending a workflow run", err);
     if (!rc && c->stats)
         rc = save_stats(cat, c->run_id, c->stats, err);
@@ -311,8 +303,8 @@ int flow_run_status(tarn_catalog *cat, const char *run_id, const char *status,
     int rc = prep(cat, "UPDATE workflow_runs SET status = ? WHERE id = ?", &st, err);
     if (rc)
         return rc;
-    bind_text(st, 1, status);
-    bind_text(st, 2, run_id);
+    tarn_catalog_bind_text(st, 1, status);
+    tarn_catalog_bind_text(st, 2, run_id);
     return step_done(cat, st, "updating a workflow run", err);
 }
 
@@ -321,22 +313,16 @@ int flow_run_status(tarn_catalog *cat, const char *run_id, const char *status,
 #define RUN_COLS "id, workflow_name, status, properties, statistics, previous_run_id, " \
                  "error_message, started_on, completed_on, pid"
 
-static char *col_dup(sqlite3_stmt *st, int i)
-{
-    const unsigned char *s = sqlite3_column_text(st, i);
-    return s ? tarn_xstrdup((const char *)s) : NULL;
-}
-
 static void read_run(sqlite3_stmt *st, tarn_flow_run_info *r)
 {
     memset(r, 0, sizeof *r);
     snprintf(r->id, sizeof r->id, "%s", (const char *)sqlite3_column_text(st, 0));
-    r->workflow = col_dup(st, 1);
-    r->status = col_dup(st, 2);
-    r->properties = col_dup(st, 3);
+    r->workflow = tarn_catalog_col_dup(st, 1);
+    r->status = tarn_catalog_col_dup(st, 2);
+    r->properties = tarn_catalog_col_dup(st, 3);
     stats_parse((const char *)sqlite3_column_text(st, 4), &r->stats);
-    r->previous_run_id = col_dup(st, 5);
-    r->error = col_dup(st, 6);
+    r->previous_run_id = tarn_catalog_col_dup(st, 5);
+    r->error = tarn_catalog_col_dup(st, 6);
     r->started_on = sqlite3_column_int64(st, 7);
     r->completed_on = sqlite3_column_int64(st, 8);
     r->pid = sqlite3_column_int64(st, 9);
@@ -351,20 +337,20 @@ static int read_nodes(tarn_catalog *cat, tarn_flow_run_info *r, tarn_error *err)
                &st, err);
     if (rc)
         return rc;
-    bind_text(st, 1, r->id);
+    tarn_catalog_bind_text(st, 1, r->id);
     int s;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         r->nodes = tarn_xrealloc(r->nodes, (r->nnodes + 1) * sizeof *r->nodes);
         tarn_flow_node *n = &r->nodes[r->nnodes++];
         memset(n, 0, sizeof *n);
-        n->type = col_dup(st, 0);
-        n->name = col_dup(st, 1);
-        n->state = col_dup(st, 2);
-        n->action_run_id = col_dup(st, 3);
+        n->type = tarn_catalog_col_dup(st, 0);
+        n->name = tarn_catalog_col_dup(st, 1);
+        n->state = tarn_catalog_col_dup(st, 2);
+        n->action_run_id = tarn_catalog_col_dup(st, 3);
         n->attempted = sqlite3_column_int(st, 4) != 0;
         n->started_on = sqlite3_column_int64(st, 5);
         n->completed_on = sqlite3_column_int64(st, 6);
-        n->error = col_dup(st, 7);
+        n->error = tarn_catalog_col_dup(st, 7);
     }
     sqlite3_finalize(st);
     return s == SQLITE_DONE ? TARN_OK : tarn_catalog_sql_error(cat, s, "reading run nodes", err);
@@ -378,7 +364,7 @@ int tarn_flow_run_get(tarn_catalog *cat, const char *id, tarn_flow_run_info *out
     int rc = prep(cat, "SELECT " RUN_COLS " FROM workflow_runs WHERE id = ?", &st, err);
     if (rc)
         return rc;
-    bind_text(st, 1, id);
+    tarn_catalog_bind_text(st, 1, id);
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW)
         read_run(st, out);
@@ -406,7 +392,7 @@ int tarn_flow_runs_list(tarn_catalog *cat, const char *name, tarn_flow_run_info 
                        "ORDER BY started_on DESC, rowid DESC", &st, err);
     if (rc)
         return rc;
-    bind_text(st, 1, name);
+    tarn_catalog_bind_text(st, 1, name);
     int s;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         *out = tarn_xrealloc(*out, (*n + 1) * sizeof **out);
@@ -456,13 +442,13 @@ int tarn_flow_workflow_list(tarn_catalog *cat, tarn_flow_workflow **out, size_t 
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         *out = tarn_xrealloc(*out, (*n + 1) * sizeof **out);
         tarn_flow_workflow *w = &(*out)[(*n)++];
-        w->name = col_dup(st, 0);
-        w->description = col_dup(st, 1);
-        w->default_properties = col_dup(st, 2);
+        w->name = tarn_catalog_col_dup(st, 0);
+        w->description = tarn_catalog_col_dup(st, 1);
+        w->default_properties = tarn_catalog_col_dup(st, 2);
         w->max_concurrent_runs = sqlite3_column_int64(st, 3);
         w->ntriggers = sqlite3_column_int64(st, 4);
-        w->last_run_id = col_dup(st, 5);
-        w->last_run_status = col_dup(st, 6);
+        w->last_run_id = tarn_catalog_col_dup(st, 5);
+        w->last_run_status = tarn_catalog_col_dup(st, 6);
         w->last_run_started = sqlite3_column_int64(st, 7);
     }
     sqlite3_finalize(st);
@@ -488,10 +474,10 @@ int flow_run_snapshot(tarn_catalog *cat, const char *id, char **snapshot, tarn_e
     int rc = prep(cat, "SELECT triggers_snapshot FROM workflow_runs WHERE id = ?", &st, err);
     if (rc)
         return rc;
-    bind_text(st, 1, id);
+    tarn_catalog_bind_text(st, 1, id);
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW)
-        *snapshot = col_dup(st, 0);
+        *snapshot = tarn_catalog_col_dup(st, 0);
     sqlite3_finalize(st);
     if (s == SQLITE_ROW && *snapshot)
         return TARN_OK;

@@ -66,14 +66,6 @@ void tarn_qexec_list_free(tarn_qexec *es, size_t n)
     free(es);
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
-
 static void bind_opt_int(sqlite3_stmt *st, int i, int64_t v, bool present)
 {
     if (present)
@@ -102,11 +94,11 @@ int qexec_insert(tarn_catalog *cat, const tarn_qexec *ex, tarn_error *err)
                                 -1, &st, NULL);
     if (rc != SQLITE_OK)
         return tarn_catalog_sql_error(cat, rc, "recording a query execution", err);
-    bind_text(st, 1, ex->id);
-    bind_text(st, 2, ex->workgroup);
-    bind_text(st, 3, ex->query);
-    bind_text(st, 4, ex->statement_type);
-    bind_text(st, 5, ex->database);
+    tarn_catalog_bind_text(st, 1, ex->id);
+    tarn_catalog_bind_text(st, 2, ex->workgroup);
+    tarn_catalog_bind_text(st, 3, ex->query);
+    tarn_catalog_bind_text(st, 4, ex->statement_type);
+    tarn_catalog_bind_text(st, 5, ex->database);
     sqlite3_bind_int64(st, 6, ex->submitted_on);
     return exec_write(cat, st, "recording a query execution", err);
 }
@@ -122,17 +114,17 @@ int qexec_update(tarn_catalog *cat, const tarn_qexec *ex, tarn_error *err)
                                 -1, &st, NULL);
     if (rc != SQLITE_OK)
         return tarn_catalog_sql_error(cat, rc, "updating a query execution", err);
-    bind_text(st, 1, ex->id);
-    bind_text(st, 2, tarn_qstate_name(ex->state));
-    bind_text(st, 3, ex->state_reason);
+    tarn_catalog_bind_text(st, 1, ex->id);
+    tarn_catalog_bind_text(st, 2, tarn_qstate_name(ex->state));
+    tarn_catalog_bind_text(st, 3, ex->state_reason);
     bind_opt_int(st, 4, ex->error_category, ex->error_category > 0);
     bind_opt_int(st, 5, ex->error_type, ex->error_category > 0);
-    bind_text(st, 6, ex->output_location);
+    tarn_catalog_bind_text(st, 6, ex->output_location);
     sqlite3_bind_int64(st, 7, ex->bytes_scanned);
     bind_opt_int(st, 8, ex->rows_returned, ex->rows_returned >= 0);
     bind_opt_int(st, 9, ex->completed_on, ex->completed_on > 0);
     bind_opt_int(st, 10, ex->execution_ms, ex->execution_ms >= 0);
-    bind_text(st, 11, ex->statement_type);
+    tarn_catalog_bind_text(st, 11, ex->statement_type);
     return exec_write(cat, st, "updating a query execution", err);
 }
 
@@ -140,12 +132,6 @@ int qexec_update(tarn_catalog *cat, const tarn_qexec *ex, tarn_error *err)
     "id, query, workgroup, database_name, catalog_name, statement_type, state, "           \
     "state_reason, error_category, error_type, output_location, bytes_scanned, "           \
     "rows_returned, submitted_on, completed_on, execution_ms FROM query_executions "
-
-static char *col_str(sqlite3_stmt *st, int i)
-{
-    const unsigned char *s = sqlite3_column_text(st, i);
-    return s ? tarn_xstrdup((const char *)s) : NULL;
-}
 
 static int64_t col_int(sqlite3_stmt *st, int i, int64_t if_null)
 {
@@ -158,16 +144,16 @@ static void exec_from_row(sqlite3_stmt *st, tarn_qexec *e)
     memset(e, 0, sizeof *e);
     const unsigned char *id = sqlite3_column_text(st, 0);
     snprintf(e->id, sizeof e->id, "%s", id ? (const char *)id : "");
-    e->query = col_str(st, 1);
-    e->workgroup = col_str(st, 2);
-    e->database = col_str(st, 3);
-    e->catalog = col_str(st, 4);
-    e->statement_type = col_str(st, 5);
+    e->query = tarn_catalog_col_dup(st, 1);
+    e->workgroup = tarn_catalog_col_dup(st, 2);
+    e->database = tarn_catalog_col_dup(st, 3);
+    e->catalog = tarn_catalog_col_dup(st, 4);
+    e->statement_type = tarn_catalog_col_dup(st, 5);
     e->state = state_parse((const char *)sqlite3_column_text(st, 6));
-    e->state_reason = col_str(st, 7);
+    e->state_reason = tarn_catalog_col_dup(st, 7);
     e->error_category = (int)col_int(st, 8, 0);
     e->error_type = (int)col_int(st, 9, 0);
-    e->output_location = col_str(st, 10);
+    e->output_location = tarn_catalog_col_dup(st, 10);
     e->bytes_scanned = col_int(st, 11, 0);
     e->rows_returned = col_int(st, 12, -1);
     e->submitted_on = col_int(st, 13, 0);
@@ -210,7 +196,7 @@ int tarn_query_history(tarn_query *q, const char *workgroup, int64_t limit, tarn
                                 -1, &st, NULL);
     if (rc != SQLITE_OK)
         return tarn_catalog_sql_error(q->cat, rc, "listing query executions", err);
-    bind_text(st, 1, workgroup);
+    tarn_catalog_bind_text(st, 1, workgroup);
     sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
     size_t cap = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -64,12 +64,6 @@ int stack_name_free(tarn_catalog *cat, const char *table, const char *what, cons
     return TARN_OK;
 }
 
-static char *col_dup(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? tarn_xstrdup((const char *)t) : NULL;
-}
-
 static json_t *col_json(sqlite3_stmt *st, int i)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
@@ -90,13 +84,13 @@ int stack_row_get(tarn_catalog *cat, const char *name, stack_row *out, tarn_erro
         return rc;
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW) {
-        out->name = col_dup(st, 0);
-        out->stack_id = col_dup(st, 1);
-        out->status = col_dup(st, 2);
-        out->status_reason = col_dup(st, 3);
-        out->template_body = col_dup(st, 4);
-        out->parameters = col_dup(st, 5);
-        out->description = col_dup(st, 6);
+        out->name = tarn_catalog_col_dup(st, 0);
+        out->stack_id = tarn_catalog_col_dup(st, 1);
+        out->status = tarn_catalog_col_dup(st, 2);
+        out->status_reason = tarn_catalog_col_dup(st, 3);
+        out->template_body = tarn_catalog_col_dup(st, 4);
+        out->parameters = tarn_catalog_col_dup(st, 5);
+        out->description = tarn_catalog_col_dup(st, 6);
         out->create_time = sqlite3_column_int64(st, 7);
         out->update_time = sqlite3_column_int64(st, 8);
     }
@@ -171,10 +165,10 @@ int stack_res_list(tarn_catalog *cat, const char *stack, stack_res **out, size_t
             *out = tarn_xrealloc(*out, cap * sizeof **out);
         }
         stack_res *r = &(*out)[(*n)++];
-        r->logical_id = col_dup(st, 0);
-        r->physical_id = col_dup(st, 1);
-        r->type = col_dup(st, 2);
-        r->status = col_dup(st, 3);
+        r->logical_id = tarn_catalog_col_dup(st, 0);
+        r->physical_id = tarn_catalog_col_dup(st, 1);
+        r->type = tarn_catalog_col_dup(st, 2);
+        r->status = tarn_catalog_col_dup(st, 3);
         r->props = col_json(st, 4);
         r->attrs = col_json(st, 5);
     }
@@ -359,8 +353,8 @@ static int two_texts(tarn_catalog *cat, const char *sql, const char *const *args
         return rc;
     int s = sqlite3_step(st);
     if (s == SQLITE_ROW) {
-        *a = col_dup(st, 0);
-        *b = col_dup(st, 1);
+        *a = tarn_catalog_col_dup(st, 0);
+        *b = tarn_catalog_col_dup(st, 1);
     }
     sqlite3_finalize(st);
     if (s == SQLITE_ROW || s == SQLITE_DONE)
